@@ -1,0 +1,1 @@
+"""Command-line interface: ``vhdr SUBCOMMAND``; one module per sub-command."""

@@ -1,0 +1,1 @@
+"""Procedural HDR video with known motion, and readers of real HDR shots."""
