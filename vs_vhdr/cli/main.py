@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from vs_vhdr import __version__
 from vs_vhdr.errors import VhdrError
 
-SUBCOMMANDS: tuple[str, ...] = ()
+SUBCOMMANDS: tuple[str, ...] = ("reconstruct",)
 
 
 def build_parser() -> argparse.ArgumentParser:

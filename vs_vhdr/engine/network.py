@@ -24,11 +24,15 @@ class NonFiniteOutputError(VhdrError):
 
 
 def load_model(options: EngineOptions, model: nn.Module | None = None) -> tuple[nn.Module, Any]:
-    """The model of ``options.model`` (name or weights path), or ``model``, and its ``spec``."""
-    if model is None:
-        from vs_vhdr.nets import create_model
+    """The model of ``options.model``, or ``model``, and its ``spec``.
 
-        model = create_model(options.model)
+    Names resolve through the plugin host (built-in and plugin models, aliases such as
+    ``default``); a path loads a weights file.
+    """
+    if model is None:
+        from vs_vhdr.plugins import get_host
+
+        model = get_host().create_model(options.model)
     spec: Any = getattr(model, "spec", None)
     if spec is None:
         raise InvalidArgumentError(

@@ -1,0 +1,216 @@
+"""``vhdr reconstruct``: coded raw EXR frames (channel ``Y``) → linear HDR EXR frames (RGB).
+
+Output frame numbers follow the input's. ``--frames START-END`` writes a sub-range but reads the
+neighbouring raw frames it needs as temporal context, so farm chunks stitch into exactly the
+frames of one whole run. Outputs are written atomically; existing ones are refused unless
+``--force`` (replace) or ``--resume`` (keep them, write only the missing frames).
+"""
+
+import argparse
+import functools
+import re
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import OpenEXR
+import torch
+from tqdm import tqdm
+
+from vs_vhdr import __version__
+from vs_vhdr.engine import EngineOptions, Reconstructor
+from vs_vhdr.engine.options import PRECISIONS
+from vs_vhdr.engine.windows import PAD_MODES
+from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
+from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_mono, write_exr
+from vs_vhdr.io.images import read_image
+from vs_vhdr.io.sequence import expand_many, format_frame, missing_frames
+
+CHROMATICITIES: dict[int, tuple[float, ...]] = {
+    1: REC709_CHROMATICITIES,
+    9: (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),  # BT.2020
+    12: (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),  # P3-D65
+}
+"""EXR chromaticities of ITU-T H.273 primaries codes; others (2 = unspecified) get Rec. 709."""
+
+Normalise = Callable[[np.ndarray], np.ndarray]
+"""Raw values in the file's units → normalised raw in [0, 1]."""
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Register ``vhdr reconstruct``."""
+    parser = subparsers.add_parser(
+        "reconstruct",
+        help="reconstruct HDR EXR frames from coded raw EXR frames (docs/engine.md)",
+        description="Run a model over a coded raw sequence (EXR, channel Y, values in [0, 1]) "
+        "with sliding temporal windows and write linear HDR EXR frames (RGB).",
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="RAW_INPUT",
+        help="raw frames: shot/raw.%%04d.exr, #### or glob",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--mask", metavar="FILE", help="mask image H×W (EXR Y, NPY, 16-bit PNG)")
+    source.add_argument("--camera", metavar="NAME", help="camera calibration name or .json file")
+    parser.add_argument("--out", required=True, metavar="PATTERN", help="e.g. out/hdr.%%04d.exr")
+    parser.add_argument("--model", default="default", help="model name or weights file")
+    parser.add_argument(
+        "--cfa", default=None, help="Bayer pattern (default: the calibration's, else RGGB)"
+    )
+    parser.add_argument("--window", type=int, default=8, help="frames per network pass")
+    parser.add_argument(
+        "--overlap", type=int, default=None, help="frames shared by windows (default window/2)"
+    )
+    parser.add_argument("--tile", type=int, default=0, help="tile size in pixels; 0: whole frames")
+    parser.add_argument("--pad", choices=PAD_MODES, default="reflect", help="short-clip padding")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--precision", choices=("auto", *PRECISIONS), default="auto")
+    parser.add_argument("--frames", metavar="START-END", help="write only these frame numbers")
+    parser.add_argument("--half", action="store_true", help="write 16-bit half floats")
+    parser.add_argument("--resume", action="store_true", help="skip frames already written")
+    parser.add_argument("--force", action="store_true", help="replace existing output frames")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Reconstruct and write the frames; print a summary line."""
+    frames = expand_many(args.inputs)
+    gaps = missing_frames(frames)
+    if gaps:
+        shown = ", ".join(str(g) for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+        raise InvalidArgumentError(
+            f"reconstruct: RAW_INPUT has missing frames ({shown}); expected a contiguous sequence"
+        )
+    numbers = [number for number, _ in frames]
+    wanted = _frame_range(args.frames, numbers)
+    outputs = {i: Path(format_frame(args.out, numbers[i])) for i in wanted}
+    _check_outputs(outputs, {path.resolve() for _, path in frames}, args.force, args.resume)
+    todo = [i for i in wanted if args.force or not (args.resume and _complete(outputs[i]))]
+
+    mask, cfa, normalise, primaries = _mask_source(args)
+    options = EngineOptions(
+        model=args.model,
+        cfa=cfa,
+        window=args.window,
+        overlap=args.overlap,
+        tile=args.tile,
+        pad=args.pad,
+        device=args.device,
+        precision=args.precision,
+    )
+    reconstructor = Reconstructor(options, mask)
+    spec = reconstructor.spec
+    if not getattr(spec, "weights_loaded", True):
+        print(
+            f"vhdr reconstruct: warning: model {args.model!r} has no trained weights "
+            "(random-initialised); the output is not a meaningful reconstruction",
+            file=sys.stderr,
+        )
+
+    @functools.lru_cache(maxsize=2 * options.window + 2)
+    def get_raw(i: int) -> np.ndarray:
+        return normalise(read_exr_mono(frames[i][1]))
+
+    attributes = {"software": f"vhdr {__version__}", "vhdrModel": args.model}
+    chromaticities = CHROMATICITIES.get(primaries, REC709_CHROMATICITIES)
+    for path in {outputs[i].parent for i in todo}:
+        path.mkdir(parents=True, exist_ok=True)
+    if reconstructor.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(reconstructor.device)
+    started = time.perf_counter()
+    for i in tqdm(todo, desc="reconstruct", unit="frame", disable=None):
+        hdr = reconstructor.output_frame(i, len(frames), get_raw)
+        write_exr(
+            outputs[i], hdr, half=args.half, chromaticities=chromaticities, attributes=attributes
+        )
+    seconds = time.perf_counter() - started
+    print(_summary(reconstructor, len(todo), len(wanted) - len(todo), seconds))
+    return 0
+
+
+def _frame_range(text: str | None, numbers: list[int]) -> list[int]:
+    """Clip positions of the frame numbers in ``--frames START-END`` (all when not given)."""
+    if text is None:
+        return list(range(len(numbers)))
+    match = _RANGE.match(text)
+    if not match:
+        raise InvalidArgumentError(f"reconstruct: --frames {text!r}; expected START-END or N")
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) is not None else start
+    if start > end or start < numbers[0] or end > numbers[-1]:
+        raise InvalidArgumentError(
+            f"reconstruct: --frames {text!r} is outside the input's frames "
+            f"{numbers[0]}-{numbers[-1]}; expected START <= END within them"
+        )
+    return [i for i, number in enumerate(numbers) if start <= number <= end]
+
+
+def _check_outputs(outputs: dict[int, Path], inputs: set[Path], force: bool, resume: bool) -> None:
+    for path in outputs.values():
+        if path.resolve() in inputs:
+            raise InvalidArgumentError(f"reconstruct: --out would overwrite the input {path}")
+    if force or resume:
+        return
+    existing = [path for path in outputs.values() if path.exists()]
+    if existing:
+        raise OutputExistsError(
+            f"reconstruct: {len(existing)} output frame(s) exist, e.g. {existing[0]}; "
+            "pass --force to replace them or --resume to keep them and write the rest"
+        )
+
+
+def _complete(path: Path) -> bool:
+    """True when ``path`` is a readable EXR (outputs are atomic, so a name means complete)."""
+    if not path.is_file():
+        return False
+    try:
+        with OpenEXR.File(str(path), header_only=True):
+            return True
+    except (RuntimeError, OSError, ValueError):
+        return False
+
+
+def _mask_source(args: argparse.Namespace) -> tuple[np.ndarray, str, Normalise, int]:
+    """Mask, CFA, raw normalisation and H.273 primaries from ``--mask`` or ``--camera``."""
+    if args.mask is not None:
+        mask = read_image(args.mask)
+        if mask.ndim != 2:
+            raise InvalidArgumentError(
+                f"reconstruct: --mask {args.mask} has shape {mask.shape}; expected one channel H×W"
+            )
+        return mask, args.cfa or "RGGB", _identity, 2
+    from vs_vhdr.plugins import get_host
+
+    calibration = get_host().calibration(args.camera)
+    return (
+        calibration.mask,
+        args.cfa or calibration.cfa,
+        calibration.normalise,
+        calibration.primaries,
+    )
+
+
+def _identity(raw: np.ndarray) -> np.ndarray:
+    return raw
+
+
+def _summary(reconstructor: Reconstructor, written: int, skipped: int, seconds: float) -> str:
+    stats = reconstructor.stats
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    memory = f"peak memory {rss:.0f} MiB RSS"
+    if reconstructor.device.type == "cuda":
+        gpu = torch.cuda.max_memory_allocated(reconstructor.device) / 2**20
+        memory += f", {gpu:.0f} MiB on {reconstructor.device}"
+    rate = written / seconds if seconds > 0 else 0.0
+    return (
+        f"vhdr reconstruct: {written} frame(s) written, {skipped} skipped, in {seconds:.2f} s "
+        f"({rate:.2f} frames/s); {stats.windows_computed} network window(s), "
+        f"{stats.network_frames_per_output:.2f} network frames per output frame; {memory}"
+    )
