@@ -1,0 +1,133 @@
+"""C3DED (paper Table 3): the 18-layer 3D convolutional encoder-decoder.
+
+Strides and dilations act only within frames, never across them (paper §3.2), so every feature
+map keeps all T frames. Kernels are cubic (K = 5 means 5×5×5). Layers 3 and 5 stride (1, 2, 2);
+layers 7-9 dilate (1, 2, 2) with stride 1 (the table's "S (1,2,2)" in those rows cannot be a
+stride: only two up-sampling layers follow); layers 12 and 15 are transposed convolutions with
+stride (1, 2, 2) that double H and W back.
+
+U-Net skips (additive, so every channel count of Table 3 holds): the output of layer 3 (32
+channels, H/2) is added to the output of layer 12 (32 channels, H/2), and the output of layer 2
+(16 channels, H) to the output of layer 15 (16 channels, H), each after its ReLU.
+
+H and W that are not multiples of 4 are padded at the bottom and right by reflection (which
+keeps the Bayer phase; zeros when a frame is too small to reflect) and the output cropped back.
+"""
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, receptive_field
+from vs_vhdr.nets.c3d import input_channels
+
+
+class Layer(NamedTuple):
+    """One row of Table 3: kind (conv, down, dilated, up), kernel, H/W stride, channels, H/W dilation."""
+
+    kind: str
+    kernel: int
+    stride: int
+    channels: int
+    dilation: int
+
+
+TABLE3: tuple[Layer, ...] = (
+    Layer("conv", 5, 1, 16, 1),
+    Layer("conv", 5, 1, 16, 1),
+    Layer("down", 3, 2, 32, 1),
+    Layer("conv", 3, 1, 64, 1),
+    Layer("down", 3, 2, 128, 1),
+    Layer("conv", 3, 1, 128, 1),
+    Layer("dilated", 3, 1, 128, 2),
+    Layer("dilated", 3, 1, 128, 2),
+    Layer("dilated", 3, 1, 128, 2),
+    Layer("conv", 3, 1, 128, 1),
+    Layer("conv", 3, 1, 64, 1),
+    Layer("up", 5, 2, 32, 1),
+    Layer("conv", 3, 1, 64, 1),
+    Layer("conv", 3, 1, 32, 1),
+    Layer("up", 3, 2, 16, 1),
+    Layer("conv", 3, 1, 32, 1),
+    Layer("conv", 3, 1, 16, 1),
+    Layer("conv", 3, 1, 3, 1),
+)
+"""Table 3, layers 1-18."""
+
+SKIPS: dict[int, int] = {12: 3, 15: 2}
+"""Decoder layer (1-based) → encoder layer whose output is added to its output."""
+
+SPATIAL_MULTIPLE = 4
+"""Total H/W stride of the deepest feature map (two stride-2 layers)."""
+
+
+def _make_layer(c_in: int, row: Layer) -> nn.Conv3d | nn.ConvTranspose3d:
+    half = (row.kernel - 1) // 2
+    stride = (1, row.stride, row.stride)
+    if row.kind == "up":
+        return nn.ConvTranspose3d(
+            c_in, row.channels, row.kernel, stride=stride, padding=half, output_padding=(0, 1, 1)
+        )
+    dilation = (1, row.dilation, row.dilation)
+    padding = (half, half * row.dilation, half * row.dilation)
+    return nn.Conv3d(
+        c_in, row.channels, row.kernel, stride=stride, padding=padding, dilation=dilation
+    )
+
+
+class C3DED(VhdrNet):
+    """The paper's C3DED encoder-decoder (Table 3) with two additive U-Net skips.
+
+    Args:
+        mask_conditioned: take the spread mask as 3 more input channels (``c3ded-m``).
+
+    Shape:
+        input ``B×C×T×H×W`` (C = 3, or 6 when mask-conditioned; any T, H, W >= 1),
+        output ``B×3×T×H×W``.
+    """
+
+    def __init__(self, *, mask_conditioned: bool = False) -> None:
+        super().__init__()
+        channels = [input_channels(mask_conditioned)] + [row.channels for row in TABLE3]
+        self.layers = nn.ModuleList(
+            _make_layer(c_in, row) for c_in, row in zip(channels[:-1], TABLE3)
+        )
+        self.spec = ModelSpec(
+            name="c3ded-m" if mask_conditioned else "c3ded",
+            family="c3ded",
+            mask_conditioned=mask_conditioned,
+            in_channels=channels[0],
+            receptive_field=receptive_field(conv_layers(self), SPATIAL_MULTIPLE),
+            spatial_multiple=SPATIAL_MULTIPLE,
+            kwargs={},
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Spread input ``B×C×T×H×W`` → log HDR ``B×3×T×H×W``."""
+        self.check_input(x)
+        height, width = x.shape[-2:]
+        x = _pad_to_multiple(x, SPATIAL_MULTIPLE)
+        kept: dict[int, torch.Tensor] = {}
+        last = len(self.layers)
+        for index, layer in enumerate(self.layers, start=1):
+            x = layer(x)
+            if index < last:
+                x = F.relu(x)
+            if index in SKIPS:
+                x = x + kept.pop(SKIPS[index])
+            if index in SKIPS.values():
+                kept[index] = x
+        return x[..., :height, :width]
+
+
+def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Pad H and W at the bottom/right up to multiples of ``multiple`` (reflect, else zeros)."""
+    height, width = x.shape[-2:]
+    pad_h = -height % multiple
+    pad_w = -width % multiple
+    if pad_h == 0 and pad_w == 0:
+        return x
+    mode = "reflect" if pad_h < height and pad_w < width else "constant"
+    return F.pad(x, (0, pad_w, 0, pad_h, 0, 0), mode=mode)
