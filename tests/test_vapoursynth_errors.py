@@ -94,7 +94,7 @@ CASES = {
     ),
     "unknown camera": (
         lambda e: (blank(), {"camera": "no-such-camera"}),
-        "no calibration named 'no-such-camera'",
+        "no calibration for 'no-such-camera'",
     ),
     "unknown model": (
         lambda e: (blank(), {"mask_file": e["mask"], "model": "no-such-model"}),

@@ -169,3 +169,31 @@ def test_frame_props_kept_and_set(weights, data, tmp_path):
     assert props["CameraSerial"] == "A-17" and props["vhdr_Take"] == 3
     assert (props["_Transfer"], props["_Primaries"], props["_Matrix"]) == (8, 2, 0)
     assert props["_Range"] == vs.RANGE_FULL  # the former _ColorRange=0
+
+
+@pytest.fixture
+def calibration(data, tmp_path) -> str:
+    """A camera calibration file: GRBG, raw levels 64..4000 DN, BT.709 primaries."""
+    from vs_vhdr.calibration import CameraId, MaskCalibration, save_calibration
+
+    _, mask = data
+    camera = CameraId(make="Test", model="Coded", serial="7")
+    measured = MaskCalibration(
+        "test-coded", camera, mask, cfa="GRBG", black_level=64, white_level=4000, primaries=1
+    )
+    return str(save_calibration(measured, tmp_path / "test-coded.json"))
+
+
+def test_camera_calibration_gives_mask_cfa_levels_and_primaries(weights, data, calibration):
+    raw, mask = data
+    digital = np.round(64 + raw * 4100).astype(np.uint16)
+    out = vs.core.vhdr.Reconstruct(
+        gray_clip(digital, vs.GRAY12), camera=calibration, model=weights, window=WINDOW
+    )
+    normalised = np.clip((digital.astype(np.float32) - np.float32(64)) / np.float32(3936), 0, 1)
+    assert np.array_equal(render(out), engine_output(weights, normalised, mask, cfa="GRBG"))
+    assert out.get_frame(0).props["_Primaries"] == 1
+    with pytest.raises(vs.Error, match="cfa='RGGB' but the camera calibration says GRBG"):
+        vs.core.vhdr.Reconstruct(gray_clip(digital, vs.GRAY12), camera=calibration, cfa="RGGB")
+    with pytest.raises(vs.Error, match=r"has a 12×16 mask but the frames are 12×8"):
+        vs.core.vhdr.Reconstruct(gray_clip(digital[:, :, :8], vs.GRAY12), camera=calibration)

@@ -37,15 +37,23 @@ def check_constant(node: object, name: str) -> vs.VideoNode:
     return node
 
 
-def raw_white_level(fmt: vs.VideoFormat, white_level: int, name: str = "clip") -> float:
-    """The value that maps to 1.0 for raw clips of format ``fmt`` (1.0 for ``GRAYS``).
+def raw_levels(
+    fmt: vs.VideoFormat,
+    white_level: int,
+    camera_levels: tuple[float, float] | None = None,
+    name: str = "clip",
+) -> tuple[float, float]:
+    """``(black, white)``: the raw values that map to 0 and 1 for a clip of format ``fmt``.
 
     Args:
-        fmt: the clip's format; one plane, float32 or 10-16 bit integer.
-        white_level: the integer white level in DN; 0 means the format's maximum.
+        fmt: the clip's format; one plane, float32 (already normalised: ``(0, 1)``) or 10-16 bit
+            integer.
+        white_level: integer white level in DN; 0 means the camera's level, else the format's
+            maximum.
+        camera_levels: ``(black, white)`` in DN of a camera calibration, for integer clips.
 
     Raises:
-        InvalidArgumentError: another format, or a white level the format cannot hold.
+        InvalidArgumentError: another format, or levels the format cannot hold.
     """
     is_float = fmt.sample_type == vs.SampleType.FLOAT and fmt.bits_per_sample == 32
     is_integer = (
@@ -62,26 +70,35 @@ def raw_white_level(fmt: vs.VideoFormat, white_level: int, name: str = "clip") -
                 f"white_level={white_level} with a GRAYS clip; GRAYS raw is already normalised "
                 "to [0, 1], expected white_level=0"
             )
-        return 1.0
+        return 0.0, 1.0
     maximum = (1 << fmt.bits_per_sample) - 1
     if not 0 <= white_level <= maximum:
         raise InvalidArgumentError(
             f"white_level={white_level} with a {fmt.name} clip; expected 0 (meaning {maximum}) "
             f"or a level in 1..{maximum}"
         )
-    return float(white_level or maximum)
+    black, white = camera_levels if camera_levels is not None else (0.0, float(maximum))
+    white = float(white_level or white)
+    if white > maximum or not 0 <= black < white:
+        raise InvalidArgumentError(
+            f"camera levels black={black:g}, white={white:g} do not fit a {fmt.name} clip; "
+            f"expected 0 <= black < white <= {maximum}"
+        )
+    return black, white
 
 
-def plane_to_array(frame: vs.VideoFrame, white_level: float = 1.0) -> np.ndarray:
+def plane_to_array(frame: vs.VideoFrame, black: float = 0.0, white: float = 1.0) -> np.ndarray:
     """Plane 0 of ``frame`` as an ``H×W`` ``float32`` array.
 
-    Float planes are copied as they are; integer planes are divided by ``white_level`` and values
-    above it (saturated pixels) clipped to 1.
+    Float planes are copied as they are (already normalised). Integer planes become
+    ``(x - black) / (white - black)`` clipped to [0, 1]: values at or above the white level are
+    saturated pixels.
     """
     plane = np.asarray(frame[0])
     if plane.dtype == np.float32:
         return np.array(plane, dtype=np.float32)
-    return np.minimum(plane.astype(np.float32) / np.float32(white_level), np.float32(1.0))
+    normalised = (plane.astype(np.float32) - np.float32(black)) / np.float32(white - black)
+    return np.clip(normalised, np.float32(0.0), np.float32(1.0))
 
 
 def array_to_frame(rgb: np.ndarray, template: vs.VideoFrame) -> vs.VideoFrame:

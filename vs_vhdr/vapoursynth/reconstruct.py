@@ -9,36 +9,23 @@ the same pixels as rendering in order.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 
-import numpy as np
 import vapoursynth as vs
 
 from vs_vhdr.engine import EngineOptions, Reconstructor
-from vs_vhdr.errors import InvalidArgumentError, UnknownNameError, VhdrError
-from vs_vhdr.io.images import read_image
+from vs_vhdr.errors import InvalidArgumentError, VhdrError
 from vs_vhdr.vapoursynth.frames import (
     array_to_frame,
     check_constant,
-    describe,
     plane_to_array,
-    raw_white_level,
+    raw_levels,
     set_output_props,
 )
+from vs_vhdr.vapoursynth.masks import MaskSource, mask_source
 from vs_vhdr.vapoursynth.parallel import frame_map
 
 FUNCTION = "vhdr.Reconstruct"
-UNSPECIFIED_PRIMARIES = 2
-
-
-@dataclass(frozen=True)
-class MaskSource:
-    """The mask of a call: ``static`` (``H×W`` float32) or ``clip`` (``GRAYS``, one per frame)."""
-
-    static: np.ndarray | None
-    clip: vs.VideoNode | None
-    primaries: int = UNSPECIFIED_PRIMARIES
 
 
 def reconstruct(
@@ -47,7 +34,7 @@ def reconstruct(
     mask_file: str | None = None,
     camera: str | None = None,
     model: str = "default",
-    cfa: str = "RGGB",
+    cfa: str | None = None,
     white_level: int = 0,
     window: int = 8,
     tile: int = 0,
@@ -60,11 +47,14 @@ def reconstruct(
         clip: raw Bayer mosaic, ``GRAYS`` in [0, 1] or ``GRAY16``/``GRAY10``-``GRAY14`` integers.
         mask: ``GRAYS`` transmittance clip of 1 frame or of ``clip``'s length, same size.
         mask_file: a mask image (EXR channel Y, ``.npy`` or 16-bit ``.png``), same size.
-        camera: a camera calibration name (exactly one of ``mask``, ``mask_file``, ``camera``).
-        model: registered model name or weights file path.
-        cfa: Bayer pattern, the letter at (row 0, col 0) first.
-        white_level: integer raw value of saturation in DN (0: the format's maximum); values
-            above it are clipped to 1. Must be 0 for ``GRAYS``.
+        camera: a camera calibration name or ``.json`` path, resolved through the plugins; it
+            also gives the CFA, the black and white levels of integer raw and ``_Primaries``.
+            Exactly one of ``mask``, ``mask_file`` and ``camera`` is given.
+        model: registered model name (plugin models included) or weights file path.
+        cfa: Bayer pattern, the letter at (row 0, col 0) first; None means the camera's, else
+            ``RGGB``.
+        white_level: integer raw value of saturation in DN (0: the camera's, else the format's
+            maximum); values above it are clipped to 1. Must be 0 for ``GRAYS``.
         window: frames per network pass.
         tile: spatial tile size in pixels (0: whole frames).
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
@@ -73,20 +63,26 @@ def reconstruct(
     Returns:
         ``RGBS`` clip of the same size and length: linear, exposure-normalised HDR (1.0 saturates
         an unmasked pixel); frame props of the input plus ``_Transfer=8``, ``_Primaries``,
-        ``_Matrix=0``, ``_ColorRange=0``.
+        ``_Matrix=0`` and full range (``_Range=1``, formerly ``_ColorRange=0``).
 
     Raises:
         vapoursynth.Error: bad input; the message starts with ``vhdr.Reconstruct:``.
     """
     try:
         raw = check_constant(clip, "clip")
-        white = raw_white_level(raw.format, _as_int("white_level", white_level))
-        source = _mask_source(raw, mask, mask_file, camera)
+        raw_levels(raw.format, _as_int("white_level", white_level))  # format errors come first
+        source = mask_source(raw, mask, mask_file, camera)
+        levels = raw_levels(raw.format, white_level, source.levels)
         options = EngineOptions(
-            model=model, cfa=cfa, window=window, tile=tile, device=device, precision=precision
+            model=model,
+            cfa=_pick_cfa(cfa, source),
+            window=window,
+            tile=tile,
+            device=device,
+            precision=precision,
         )
-        reconstructor = Reconstructor(options, source.static)
-        return _Filter(raw, white, source, reconstructor).node
+        engine = Reconstructor(_with_thread_margin(options), source.static)
+        return _Filter(raw, levels, source, engine).node
     except VhdrError as error:
         raise vs.Error(f"{FUNCTION}: {error}") from error
 
@@ -95,10 +91,14 @@ class _Filter:
     """The graph and the per-frame callback of one ``Reconstruct`` call."""
 
     def __init__(
-        self, raw: vs.VideoNode, white: float, source: MaskSource, reconstructor: Reconstructor
+        self,
+        raw: vs.VideoNode,
+        levels: tuple[float, float],
+        source: MaskSource,
+        reconstructor: Reconstructor,
     ) -> None:
         self.num_frames = raw.num_frames
-        self.white = white
+        self.levels = levels
         self.primaries = source.primaries
         self.reconstructor = reconstructor
         before, after = self._reach()
@@ -134,7 +134,7 @@ class _Filter:
             rgb = self.reconstructor.output_frame(
                 n,
                 self.num_frames,
-                lambda i: plane_to_array(raws[i], self.white),
+                lambda i: plane_to_array(raws[i], *self.levels),
                 (lambda i: plane_to_array(masks[i])) if masks else None,
             )
             frame = array_to_frame(rgb, frames[0])
@@ -146,6 +146,18 @@ class _Filter:
         return frame
 
 
+def _with_thread_margin(options: EngineOptions) -> EngineOptions:
+    """``options`` whose window cache also holds the windows of frames rendered concurrently.
+
+    The engine's default keeps the windows that sequential access needs; each of VapourSynth's
+    threads can be one frame ahead, so ``ceil(threads / stride)`` more windows keep every window
+    computed once when frames are rendered in order by several threads.
+    """
+    stride = options.window - int(options.overlap or 0)
+    sequential = -(-options.window // stride) + 1
+    return replace(options, cache_windows=sequential + -(-vs.core.num_threads // stride))
+
+
 def _shifted_copies(node: vs.VideoNode, before: int, after: int) -> dict[int, vs.VideoNode]:
     """``{d: clip}`` for ``d`` in ``-before..after`` with ``clip[n] == node[n + d]`` (edge-padded)."""
     length = node.num_frames
@@ -155,62 +167,18 @@ def _shifted_copies(node: vs.VideoNode, before: int, after: int) -> dict[int, vs
     return {d: padded[before + d : before + d + length] for d in range(-before, after + 1)}
 
 
-def _mask_source(raw: vs.VideoNode, mask: object, mask_file: object, camera: object) -> MaskSource:
-    given = [
-        name
-        for name, v in (("mask", mask), ("mask_file", mask_file), ("camera", camera))
-        if v is not None
-    ]
-    if len(given) != 1:
-        listed = ", ".join(given) if given else "none"
+def _pick_cfa(cfa: object, source: MaskSource) -> str:
+    """The CFA argument, else the camera's, else RGGB; a CFA contradicting the camera is refused."""
+    if cfa is None:
+        return source.cfa or "RGGB"
+    if source.cfa is not None and isinstance(cfa, str) and cfa.upper() != source.cfa:
         raise InvalidArgumentError(
-            f"expected exactly one mask source (mask, mask_file or camera); got {listed}"
+            f"cfa={cfa!r} but the camera calibration says {source.cfa}; expected {source.cfa} "
+            "or no cfa"
         )
-    if mask is not None:
-        return _mask_from_clip(raw, mask)
-    if mask_file is not None:
-        return MaskSource(_mask_from_file(raw, mask_file), None)
-    return _mask_from_camera(raw, camera)
-
-
-def _mask_from_clip(raw: vs.VideoNode, mask: object) -> MaskSource:
-    node = check_constant(mask, "mask")
-    if node.format.id != vs.PresetVideoFormat.GRAYS:
-        raise InvalidArgumentError(
-            f"mask has format {node.format.name}; expected GRAYS transmittance"
-        )
-    if (node.width, node.height) != (raw.width, raw.height):
-        raise InvalidArgumentError(
-            f"mask is {node.width}x{node.height}; expected the clip's size {raw.width}x{raw.height}"
-        )
-    if node.num_frames == 1:
-        return MaskSource(plane_to_array(node.get_frame(0)), None)
-    if node.num_frames != raw.num_frames:
-        raise InvalidArgumentError(
-            f"mask has {node.num_frames} frames; expected 1 or the clip's {raw.num_frames} "
-            f"({describe(raw)})"
-        )
-    return MaskSource(None, node)
-
-
-def _mask_from_file(raw: vs.VideoNode, mask_file: object) -> np.ndarray:
-    if not isinstance(mask_file, str | Path):
-        raise InvalidArgumentError(f"mask_file={mask_file!r}; expected a file path")
-    image = read_image(mask_file)
-    if image.ndim != 2:
-        raise InvalidArgumentError(
-            f"mask_file={str(mask_file)!r} has {image.shape[-1]} channels; expected one (Y)"
-        )
-    if image.shape != (raw.height, raw.width):
-        raise InvalidArgumentError(
-            f"mask_file={str(mask_file)!r} is {image.shape[1]}x{image.shape[0]}; expected the "
-            f"clip's size {raw.width}x{raw.height}"
-        )
-    return image
-
-
-def _mask_from_camera(raw: vs.VideoNode, camera: object) -> MaskSource:
-    raise UnknownNameError(f"camera={camera!r}: no calibration named {camera!r}")
+    if not isinstance(cfa, str):
+        raise InvalidArgumentError(f"cfa={cfa!r}; expected a Bayer pattern such as RGGB")
+    return cfa
 
 
 def _as_int(name: str, value: object) -> int:
