@@ -1,0 +1,32 @@
+"""Plugins: pluggy hooks (``hookspecs``), their loading (``manager``) and the facade (``host``).
+
+Hosts resolve models, camera calibrations and presets with ``get_host()``::
+
+    from vs_vhdr.plugins import get_host
+    calibration = get_host().calibration("studio-a")      # or a CameraId, or a .json path
+    model = get_host().create_model("default")
+
+A plugin marks its functions with :data:`hookimpl` and is found through the ``vhdr`` entry-point
+group; see docs/plugins.md.
+"""
+
+from vs_vhdr.calibration.camera import CameraId
+from vs_vhdr.plugins.hookspecs import hook_names, hookimpl
+from vs_vhdr.plugins.host import Host, get_host, reset_host, resolve_camera_mask
+from vs_vhdr.plugins.manager import PluginInfo, PluginProblem
+from vs_vhdr.plugins.registries import CalibrationRegistry, Preset, PresetRegistry
+
+__all__ = [
+    "CalibrationRegistry",
+    "CameraId",
+    "Host",
+    "PluginInfo",
+    "PluginProblem",
+    "Preset",
+    "PresetRegistry",
+    "get_host",
+    "hook_names",
+    "hookimpl",
+    "reset_host",
+    "resolve_camera_mask",
+]
