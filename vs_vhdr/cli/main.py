@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from vs_vhdr import __version__
 from vs_vhdr.errors import VhdrError
+from vs_vhdr.plugins import get_host
 
-SUBCOMMANDS: tuple[str, ...] = ("reconstruct",)
+SUBCOMMANDS: tuple[str, ...] = ("calibrate", "plugins", "reconstruct")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"vs_vhdr.cli.{name.replace('-', '_')}").add_parser(subparsers)
+    get_host().add_cli_commands(subparsers)  # plugins' sub-commands (vhdr_add_cli_commands)
     return parser
 
 
