@@ -10,7 +10,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.vhdr-installed
 SOURCES := $(shell find vs_vhdr models -type f -not -path '*/__pycache__/*' 2>/dev/null) setup.py pyproject.toml
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean ofx ofx-test
 
 setup: $(INSTALL_STAMP)
 
@@ -42,6 +42,13 @@ test: lint
 
 bench: setup
 	$(PY) -m benchmarks.run
+
+# The OFX bundle (ofx_bridge/build/vhdr.ofx.bundle) and its end-to-end test against `vhdr serve`.
+ofx:
+	$(MAKE) -C ofx_bridge
+
+ofx-test: setup
+	$(MAKE) -C ofx_bridge test PYTHON=$(abspath $(PY))
 
 clean:
 	rm -rf build *.egg-info $(VENV)
