@@ -11,7 +11,7 @@ filter), ``V`` the lens's smooth vignetting and ``Φ`` the mask transmittance. T
 1. relative exposures ``e_k``: median ratio of frame ``k`` to the frame with most usable pixels;
 2. ``A(p) = Σ_k y_k / Σ_k e_k`` over the frames where ``p`` is below ``saturation`` (maximum
    likelihood under shot noise); pixels saturated in every frame get the lower bound
-   ``saturation / min e_k`` and are counted;
+   ``saturation / min e_k`` and are counted (more than ``MAX_SATURATED_FRACTION`` is refused);
 3. ``g_site``: each 2×2 CFA site's mean over the frame's; ``V``: one least-squares 2-D Legendre
    polynomial of total degree ``degree`` fitted to block means (about 32×32 blocks) of
    ``A / g_site`` (the mask's pixel-scale pattern averages out; mask structure as coarse as the
@@ -35,6 +35,8 @@ import numpy as np
 
 from vs_vhdr.errors import InvalidArgumentError
 
+MAX_SATURATED_FRACTION = 0.01
+"""Refuse flat fields with more pixels than this saturated in every frame (they bias the fit)."""
 _MIN_OVERLAP = 64
 _REFERENCE_FLOOR = 0.02
 _BLOCKS = 32
@@ -109,6 +111,12 @@ def estimate_transmittance(
             f"estimate_transmittance: saturation={saturation!r}; expected in (0, 1]"
         )
     masked = _combine(y, saturation)
+    fraction = float(masked.unresolved.mean())
+    if fraction > MAX_SATURATED_FRACTION:
+        raise InvalidArgumentError(
+            f"estimate_transmittance: {fraction:.1%} of the pixels are saturated in every frame; "
+            f"expected at most {MAX_SATURATED_FRACTION:.0%}: add a shorter exposure"
+        )
     vignetting = f"2-D Legendre polynomial of degree {degree} and CFA site gains, fitted to "
     if unmasked is None:
         smooth = _vignetting(masked.amplitude, masked.unresolved, degree)

@@ -22,6 +22,7 @@ from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.calibration.flatfield import estimate_transmittance, mask_error
 from vs_vhdr.calibration.schema import MaskCalibration, save_calibration
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, UnreadableFileError
+from vs_vhdr.imaging.cfa import check_cfa
 from vs_vhdr.io.atomic import write_text_atomic
 from vs_vhdr.io.exr import read_exr_channels, read_exr_mono
 from vs_vhdr.io.images import read_image
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".json":
         raise InvalidArgumentError(f"--out {out}: expected a .json file name")
+    cfa = check_cfa(args.cfa, "--cfa")
     outputs = [out, out.with_suffix(".mask.exr")] + ([Path(args.json)] if args.json else [])
     for target in outputs:
         if target.exists() and not args.force:
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         name=args.name or _name_from(out),
         camera=camera,
         mask=estimate.transmittance,
-        cfa=args.cfa,
+        cfa=cfa,
         black_level=float(args.black_level),
         white_level=float(white),
         sensor_size=_pair(args.sensor_size, "x", "--sensor-size") or frames.shape[1:],
