@@ -47,13 +47,18 @@ def write_mask(folder: Path, mask: np.ndarray) -> str:
     return str(path)
 
 
-def test_plugin_equals_engine_bit_for_bit(weights, data, tmp_path):
+@pytest.mark.parametrize("tile", [0, 8])
+def test_plugin_equals_engine_bit_for_bit(weights, data, tmp_path, tile):
     raw, mask = data
     out = vs.core.vhdr.Reconstruct(
-        gray_clip(raw), mask_file=write_mask(tmp_path, mask), model=weights, window=WINDOW
+        gray_clip(raw),
+        mask_file=write_mask(tmp_path, mask),
+        model=weights,
+        window=WINDOW,
+        tile=tile,
     )
     assert (out.format.id, out.width, out.height, out.num_frames) == (vs.RGBS, W, H, T)
-    expected = engine_output(weights, raw, mask)
+    expected = engine_output(weights, raw, mask, tile=tile)
     assert np.array_equal(render(out), expected)
     assert np.all(expected > 0)
 
