@@ -18,10 +18,10 @@ output exposure-normalised linear HDR ``T×H×W×3`` float32.
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.imaging.cfa import cfa_masks, check_cfa
+from vs_vhdr.metrics.filters import filter_zero_padded
 
 SATURATION_LEVEL = 0.99
 """Raw values at or above this (white = 1) are treated as clipped."""
@@ -88,8 +88,9 @@ def _sampled_values(
     sigma = 1.0
     while bool(holes.any()):
         radius = int(np.ceil(3 * sigma))
-        numerator = _gaussian_blur(samples, sigma, radius)
-        weight = _gaussian_blur(valid.double(), sigma, radius)
+        kernel = _gaussian(sigma, radius)
+        numerator = filter_zero_padded(samples, kernel)
+        weight = filter_zero_padded(valid.double(), kernel)
         reached = holes & (weight > _MIN_WEIGHT)
         values = torch.where(reached, numerator / weight.clamp_min(_MIN_WEIGHT), values)
         holes &= ~reached
@@ -102,21 +103,14 @@ def _sampled_values(
 
 def _bilinear_demosaic(values: torch.Tensor, sites: torch.Tensor) -> torch.Tensor:
     """Fill each channel's unsampled sites from its sampled ones with the 3×3 tent (step 3)."""
-    numerator = _separable(values, _TENT, 1)
-    weight = _separable(sites.double(), _TENT, 1)
+    numerator = filter_zero_padded(values, _TENT)
+    weight = filter_zero_padded(sites.double(), _TENT)
     return torch.where(sites, values, numerator / weight.clamp_min(_MIN_WEIGHT))
 
 
-def _gaussian_blur(planes: torch.Tensor, sigma: float, radius: int) -> torch.Tensor:
+def _gaussian(sigma: float, radius: int) -> torch.Tensor:
     k = torch.arange(-radius, radius + 1, dtype=torch.float64)
-    return _separable(planes, torch.exp(-(k**2) / (2 * sigma**2)), radius)
-
-
-def _separable(planes: torch.Tensor, kernel: torch.Tensor, radius: int) -> torch.Tensor:
-    """Zero-padded separable filtering of ``C×H×W`` planes with a ``2·radius+1`` kernel."""
-    x = planes.unsqueeze(1)
-    x = F.conv2d(x, kernel.view(1, 1, -1, 1), padding=(radius, 0))
-    return F.conv2d(x, kernel.view(1, 1, 1, -1), padding=(0, radius)).squeeze(1)
+    return torch.exp(-(k**2) / (2 * sigma**2))
 
 
 def _as_float64(x: np.ndarray | torch.Tensor, name: str) -> torch.Tensor:

@@ -56,12 +56,15 @@ def as_pair(pred: ClipLike, gt: ClipLike, func: str) -> tuple[torch.Tensor, torc
             f"{func}: pred has shape {tuple(p.shape)} but gt has {tuple(g.shape)}; "
             "expected equal T×H×W×3 shapes"
         )
-    return p, g.to(p.device)
+    return p, g
 
 
 def frame64(clip: torch.Tensor, t: int) -> torch.Tensor:
-    """Frame ``t`` of a clip as ``float64`` ``H×W×3``, negative values clamped to 0."""
-    return clip[t].to(torch.float64).clamp_min(0)
+    """Frame ``t`` of a clip as ``float64`` ``H×W×3`` on the CPU, negative values clamped to 0.
+
+    Metrics run frame by frame on the CPU in float64 (exact sums, bounded memory on long clips).
+    """
+    return clip[t].to(device="cpu", dtype=torch.float64).clamp_min(0)
 
 
 def require_frames(clip: torch.Tensor, minimum: int, func: str) -> None:

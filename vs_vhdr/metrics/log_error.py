@@ -27,7 +27,7 @@ def log_mse(pred: ClipLike, gt: ClipLike) -> float:
 
 def _mean_of_log_difference(pred: ClipLike, gt: ClipLike, func: str, power: int) -> float:
     p, g = as_pair(pred, gt, func)
-    total = torch.zeros((), dtype=torch.float64, device=p.device)
+    total = torch.zeros((), dtype=torch.float64)
     for t in range(p.shape[0]):
         difference = (to_log(frame64(p, t)) - to_log(frame64(g, t))).abs()
         total += difference.pow(power).sum()

@@ -15,9 +15,9 @@ pixel's saturation (``ln(1 + LOG_EPS)``), ≈ 9.21. Range: [−1, 1], 1 for iden
 import math
 
 import torch
-import torch.nn.functional as F
 
 from vs_vhdr.errors import InvalidArgumentError
+from vs_vhdr.metrics.filters import filter_valid
 from vs_vhdr.metrics.inputs import ClipLike, as_pair, frame64
 from vs_vhdr.units import LOG_EPS, to_log
 
@@ -43,7 +43,7 @@ def gaussian_window(
 
 
 def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float) -> torch.Tensor:
-    """Local SSIM of images ``N×H×W`` (compared plane by plane) → ``N×(H−10)×(W−10)``.
+    """Local SSIM of images ``N×H×W`` (compared plane by plane) → ``N×(H−10)×(W−10)``, float64 CPU.
 
     Raises:
         InvalidArgumentError: planes smaller than the window, or ``data_range`` not positive.
@@ -55,11 +55,11 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float) -> torch.Tenso
         )
     if not data_range > 0:
         raise InvalidArgumentError(f"ssim: data_range={data_range}; expected a positive number")
-    window = gaussian_window(dtype=x.dtype).to(x.device)
+    window = gaussian_window()
+    x, y = x.detach().cpu().double(), y.detach().cpu().double()
 
     def blur(z: torch.Tensor) -> torch.Tensor:
-        z = F.conv2d(z.unsqueeze(1), window.view(1, 1, -1, 1))
-        return F.conv2d(z, window.view(1, 1, 1, -1)).squeeze(1)
+        return filter_valid(z, window)
 
     mu_x, mu_y = blur(x), blur(y)
     var_x = blur(x * x) - mu_x**2

@@ -1,6 +1,6 @@
 """Temporal metrics: the paper's temporal loss L_T (Eqs. 4–7) and the exact-motion temporal error.
 
-**L_T** (paper Eq. 7 with λ3 = λ4 = 1, as reported in Table 5), on log HDR ``x = to_log(gt)``,
+**L_T** (paper Eq. 7, by default the unweighted sum λ3 = λ4 = 1), on log HDR ``x = to_log(gt)``,
 ``x̂ = to_log(pred)``, clip of ``f`` frames, computed by ``vs_vhdr.losses.temporal`` (the training
 loss itself, so metric and loss agree):
 
@@ -67,7 +67,7 @@ def temporal_loss(
     lambda_long: float = 1.0,
     tau: float = TAU,
 ) -> float:
-    """``L_T = λ3 L_SM + λ4 L_LM`` (Eq. 7); the defaults λ3 = λ4 = 1 give the Table 5 metric."""
+    """``L_T = λ3 L_SM + λ4 L_LM`` (Eq. 7); the defaults λ3 = λ4 = 1 give the reported metric."""
     short, long = temporal_loss_terms(pred, gt, tau)
     return lambda_short * short + lambda_long * long
 
