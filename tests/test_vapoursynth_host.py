@@ -92,3 +92,26 @@ def test_vspipe_renders_the_example_script(tmp_path, vspipe_env):
     again = run([str(VSPIPE), *args, script, "--"], cwd=tmp_path, env=vspipe_env)
     assert again.returncode != 0
     assert "write_images:" in again.stderr and "pass force=True to replace" in again.stderr
+
+
+def test_python_side_failure_is_a_vs_error_not_a_crash(tmp_path):
+    broken = tmp_path / "broken" / "vs_vhdr"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise RuntimeError('package exploded on import')\n")
+    plugin = installed_plugin() or build_shim(tmp_path)
+    load = "" if installed_plugin() else f"vs.core.std.LoadPlugin({str(plugin)!r})\n"
+    code = (
+        "import vapoursynth as vs\n"
+        f"{load}"
+        "clip = vs.core.std.BlankClip(format=vs.GRAYS, width=8, height=8)\n"
+        "for attempt in range(2):\n"
+        "    try:\n"
+        "        vs.core.vhdr.Reconstruct(clip, mask_file='mask.exr')\n"
+        "    except vs.Error as error:\n"
+        "        print(error)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(broken.parent))
+    result = run([sys.executable, "-c", code], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    expected = "vhdr.Reconstruct: the Python side failed: package exploded on import"
+    assert result.stdout.splitlines() == [expected, expected]
