@@ -101,6 +101,7 @@ class _Filter:
         self.levels = levels
         self.primaries = source.primaries
         self.reconstructor = reconstructor
+        self.plan = reconstructor.plan(self.num_frames)
         before, after = self._reach()
         self.raw_shifts = _shifted_copies(raw, before, after)
         self.mask_shifts = (
@@ -113,13 +114,13 @@ class _Filter:
         """How far back and ahead of any output frame its raw frames lie."""
         before = after = 0
         for n in range(self.num_frames):
-            needed = self.reconstructor.frames_needed(n, self.num_frames)
+            needed = self.plan.frames_needed(n)
             before = max(before, n - needed.start)
             after = max(after, needed.stop - 1 - n)
         return before, after
 
     def _indices(self, n: int) -> list[int]:
-        return sorted({n, *self.reconstructor.frames_needed(n, self.num_frames)})
+        return sorted({n, *self.plan.frames_needed(n)})
 
     def _inputs(self, n: int) -> list[vs.VideoNode]:
         offsets = [i - n for i in self._indices(n)]
