@@ -19,7 +19,7 @@ OFFSET = 0.1  # every prediction is exactly 0.1 above the ground truth in the lo
 
 
 def write_clip(folder: Path, gt: np.ndarray, first_pred_number: int = 0) -> None:
-    """gt.%04d.exr, pred.%04d.exr (log offset OFFSET), raw.%04d.exr and mask.exr."""
+    """gt.%04d.exr, pred.%04d.exr (log offset OFFSET), raw.%04d.exr (GBRG) and mask.exr."""
     folder.mkdir()
     mask = np.random.default_rng(6).uniform(0.3, 1.0, gt.shape[1:3]).astype(np.float32)
     write_exr(folder / "mask.exr", mask)
@@ -27,7 +27,8 @@ def write_clip(folder: Path, gt: np.ndarray, first_pred_number: int = 0) -> None
     for t in range(gt.shape[0]):
         write_exr(folder / f"gt.{t:04d}.exr", gt[t])
         write_exr(folder / f"pred.{t + first_pred_number:04d}.exr", pred[t])
-        write_exr(folder / f"raw.{t:04d}.exr", (mosaic_np(gt[t]) * mask).astype(np.float32))
+        raw = (mosaic_np(gt[t], "GBRG") * mask).astype(np.float32)
+        write_exr(folder / f"raw.{t:04d}.exr", raw, attributes={"vhdrCfa": "GBRG"})
 
 
 @pytest.fixture
@@ -75,7 +76,8 @@ def test_eval_numbers_files_and_baseline(clips: Path, capsys: pytest.CaptureFixt
         assert model["log_mse"] == pytest.approx(OFFSET**2, abs=1e-5)
         assert model["temporal_error"] == pytest.approx(0.0, abs=1e-5)  # a constant gain
     assert rows[("one", "c3d")]["temporal_loss"] == pytest.approx(0.0, abs=1e-6)
-    assert rows[("one", "baseline")]["log_mae"] < 0.01  # noiseless, unsaturated, smooth
+    # noiseless, unsaturated, smooth; the CFA comes from the raw EXRs' vhdrCfa attribute
+    assert rows[("one", "baseline")]["log_mae"] < 0.01
     assert report["mean"]["c3d"]["log_mae"] == pytest.approx(OFFSET, abs=1e-5)
     figure = cv2.imread(str(out / "f.png"))
     assert figure is not None and figure.shape[0] > 300 and figure.shape[1] > 300
@@ -99,6 +101,10 @@ def test_eval_refuses_bad_options(clips: Path, capsys: pytest.CaptureFixture[str
     raw = str(clips / "one" / "raw.%04d.exr")
     assert main(["eval", "--gt", gt, "--pred", raw]) == 2
     assert "expected RGB" in capsys.readouterr().err
+    broken = np.full((16, 20, 3), np.nan, np.float32)
+    write_exr(clips / "one" / "pred.0001.exr", broken)
+    assert main(["eval", "--gt", gt, "--pred", pred, "--motion", "static"]) == 2
+    assert "clip one (model): compute_metrics: pred has 960 non-finite" in capsys.readouterr().err
 
 
 def test_metrics_and_engine_free_of_vapoursynth() -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.io.atomic import write_text_atomic
+from vs_vhdr.io.exr import read_exr_channels
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.sequence import expand
 from vs_vhdr.metrics.baseline import naive_reconstruct
@@ -23,6 +24,8 @@ from vs_vhdr.metrics.report import MetricsTable
 
 BASELINE = "baseline"
 """Method name of the naive reconstruction in the table."""
+DEFAULT_CFA = "RGGB"
+"""CFA of --baseline raw frames that record none (CONTRACT §1 default)."""
 
 
 def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -63,7 +66,11 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         metavar="FILE",
         help="mask of --baseline (EXR/NPY/16-bit PNG); once, or once per clip",
     )
-    parser.add_argument("--cfa", default="RGGB", help="Bayer pattern of --baseline raw frames")
+    parser.add_argument(
+        "--cfa",
+        help="Bayer pattern of --baseline raw frames (default: the EXR's vhdrCfa attribute "
+        "written by vhdr simulate, else RGGB)",
+    )
     parser.add_argument(
         "--motion",
         action="append",
@@ -99,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
         gt, outputs = _read_clip(args, index)
         motion = _motion(args.motion[index]) if args.motion else None
         for method, output in outputs.items():
-            table.add(names[index], method, output, gt, motion, cvvdp=args.cvvdp, fps=args.fps)
+            try:
+                table.add(names[index], method, output, gt, motion, cvvdp=args.cvvdp, fps=args.fps)
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"clip {names[index]} ({method}): {error}") from error
         if preview is None:
             middle = gt.shape[0] // 2
             title = f"{names[index]}, frame {middle}"
@@ -154,9 +164,10 @@ def _read_clip(args: argparse.Namespace, index: int) -> tuple[np.ndarray, dict[s
         outputs[args.method] = read_clip([a for a, _ in pairs], "--pred")
     if args.baseline:
         pairs = pair_frames(expand(args.baseline[index]), gt_frames, ("--baseline", "--gt"))
-        raw = read_clip([a for a, _ in pairs], "--baseline", channels=1)
+        raw_paths = [a for a, _ in pairs]
+        raw = read_clip(raw_paths, "--baseline", channels=1)
         mask = read_image(args.mask[index if len(args.mask) > 1 else 0])
-        outputs[BASELINE] = naive_reconstruct(raw, mask, args.cfa)
+        outputs[BASELINE] = naive_reconstruct(raw, mask, args.cfa or _recorded_cfa(raw_paths[0]))
     return read_clip([p for _, p in gt_frames], "--gt"), outputs
 
 
@@ -164,6 +175,14 @@ def _default_names(patterns: list[str]) -> list[str]:
     """The folder of each ``--gt`` pattern, made unique with its position where needed."""
     names = [Path(p).parent.name or f"clip{i}" for i, p in enumerate(patterns)]
     return [n if names.count(n) == 1 else f"{n}#{i}" for i, n in enumerate(names)]
+
+
+def _recorded_cfa(raw_path: Path) -> str:
+    """The ``vhdrCfa`` attribute ``vhdr simulate`` writes into raw EXRs, else ``RGGB``."""
+    if raw_path.suffix.lower() != ".exr":
+        return DEFAULT_CFA
+    recorded = read_exr_channels(raw_path)[1].get("vhdrCfa")
+    return recorded if isinstance(recorded, str) else DEFAULT_CFA
 
 
 def _motion(value: str) -> MotionLike:
