@@ -14,7 +14,15 @@ from vs_vhdr import __version__
 from vs_vhdr.errors import VhdrError
 from vs_vhdr.plugins import get_host
 
-SUBCOMMANDS: tuple[str, ...] = ("calibrate", "eval", "plugins", "reconstruct", "serve")
+SUBCOMMANDS: tuple[str, ...] = (
+    "calibrate",
+    "eval",
+    "plugins",
+    "reconstruct",
+    "serve",
+    "simulate",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
