@@ -80,12 +80,13 @@ def test_vspipe_renders_the_example_script(tmp_path, vspipe_env):
     for i, frame in enumerate(raw):
         write_exr(shot / f"raw.{i + 1:04d}.exr", frame)
     write_exr(shot / "mask.exr", mask)
+    (shot / "capture.json").write_text('{"settings": {"cfa": "GRBG"}}')
     weights = str(save_small_model(tmp_path / "c3d.safetensors"))
     script = str(ROOT / "examples" / "reconstruct.vpy")
     args = ["-a", f"shot={shot}", "-a", f"out={out}", "-a", f"model={weights}", "-a", "window=8"]
     result = run([str(VSPIPE), *args, script, "--"], cwd=tmp_path, env=vspipe_env)
     assert result.returncode == 0, result.stderr
-    engine = Reconstructor(EngineOptions(model=weights, window=8), mask)
+    engine = Reconstructor(EngineOptions(model=weights, window=8, cfa="GRBG"), mask)
     for n in range(5):
         expected = engine.output_frame(n, 5, lambda i: raw[i])
         assert np.array_equal(read_exr(out / f"hdr.{n + 1:04d}.exr"), expected)
