@@ -126,6 +126,7 @@ class Pending:
         self.job = job
         self.done = threading.Event()
         self.cancelled = False
+        self.started = False
         self.result: np.ndarray | None = None
         self.error: ProtocolError | None = None
         self.seconds = 0.0
@@ -173,7 +174,7 @@ class JobQueue:
         while (pending := self._queue.get()) is not None:
             if pending.cancelled:
                 continue
-            self.busy = True
+            pending.started = self.busy = True
             start = time.perf_counter()
             try:
                 pending.result = _checked(self._render(pending.job), pending.job)

@@ -65,7 +65,7 @@ class FrameServer:
         self._accept_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._stop_requested = False
-        self._connections: set[socket.socket] = set()
+        self._connections: dict[socket.socket, bool] = {}  # connection -> busy
         self._outputs: set[str] = set()
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
@@ -122,16 +122,28 @@ class FrameServer:
             self._accept_thread.join()
         if self._jobs is not None:
             self._jobs.close()
+        deadline = time.monotonic() + 5  # let delivered results be read and released
+        while time.monotonic() < deadline and any(self._busy_connections()):
+            time.sleep(0.02)
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            _shutdown_read(conn)  # idle readers wake up; a waiting render still sends its error
+            _shutdown_read(conn)  # idle readers see end of file and finish
         for thread in self._threads:
             thread.join(timeout=5)
         with self._lock:
             for name in self._outputs:
                 shm.unlink(name)
             self._outputs.clear()
+
+    def _busy_connections(self) -> list[bool]:
+        with self._lock:
+            return list(self._connections.values())
+
+    def _mark(self, conn: socket.socket, busy: bool) -> None:
+        with self._lock:
+            if conn in self._connections:
+                self._connections[conn] = busy
 
     def _idle_for(self) -> float:
         with self._lock:
@@ -150,7 +162,7 @@ class FrameServer:
             with self._lock:
                 full = len(self._connections) >= MAX_CONNECTIONS
                 if not full:
-                    self._connections.add(conn)
+                    self._connections[conn] = False
                     self._last_activity = time.monotonic()
             if full:
                 _send_error(conn, ProtocolError(Code.BUSY, "too many connections"), None)
@@ -170,7 +182,7 @@ class FrameServer:
                     f"client uid {uid} is not the server's uid {os.geteuid()}",
                     fatal=True,
                 )
-            while not self._stop.is_set():
+            while not self._stop.is_set() or output:  # a delivered result is still read
                 try:
                     kind, fields = read_message(conn)
                 except ConnectionClosed:
@@ -180,7 +192,10 @@ class FrameServer:
                     if error.fatal:
                         break
                     continue
-                if not self._dispatch(conn, kind, fields, output):
+                self._mark(conn, True)
+                keep = self._dispatch(conn, kind, fields, output)
+                self._mark(conn, bool(output))  # busy until its output segment is released
+                if not keep:
                     break
         except ProtocolError as error:
             _send_error(conn, error, None)
@@ -189,7 +204,7 @@ class FrameServer:
         finally:
             self._release(output)
             with self._lock:
-                self._connections.discard(conn)
+                self._connections.pop(conn, None)
                 self._last_activity = time.monotonic()
             conn.close()
 
@@ -233,9 +248,10 @@ class FrameServer:
             limit = min(limit, request.timeout_s)
         deadline = time.monotonic() + limit
         while not pending.done.wait(0.05):
-            if self._stop.is_set() or time.monotonic() > deadline or _hung_up(conn):
+            stopping = self._stop.is_set() and not pending.started  # a running job still delivers
+            if stopping or time.monotonic() > deadline or _hung_up(conn):
                 pending.cancelled = True
-                if self._stop.is_set():
+                if stopping:
                     raise ProtocolError(
                         Code.SHUTTING_DOWN, "the server is shutting down", fatal=True
                     )
