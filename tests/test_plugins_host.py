@@ -1,6 +1,7 @@
 """The plugin host: built-ins as plugins, plugins given in code, and every way a plugin can fail."""
 
 import argparse
+import inspect
 import types
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import pytest
 
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.calibration.schema import MaskCalibration, save_calibration
+from vs_vhdr.cli.main import main
 from vs_vhdr.errors import InvalidArgumentError, UnknownNameError
-from vs_vhdr.plugins import Host, hookimpl
+from vs_vhdr.plugins import Host, hook_names, hookimpl, hookspecs
 
 ARRI = CameraId(make="ARRI", model="Alexa 35", serial="A1")
 
@@ -222,3 +224,38 @@ def test_plugin_cli_commands_and_clashes() -> None:
     host.add_cli_commands(parser.add_subparsers())
     assert parser.parse_args(["studio-sync"]).run(None) == 7
     assert [(p.plugin, p.stage) for p in host.problems()] == [("clash", "vhdr_add_cli_commands")]
+
+
+def test_vhdr_plugins_check_fails_while_a_plugin_has_problems(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @hookimpl
+    def vhdr_register_calibrations(registry):
+        raise RuntimeError("share not mounted")
+
+    host = _host(("nas", _plugin(vhdr_register_calibrations=vhdr_register_calibrations)))
+    monkeypatch.setattr("vs_vhdr.cli.plugins.get_host", lambda: host)
+    assert main(["plugins"]) == 0
+    assert main(["plugins", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "nas ? (?, registered in code) [active]" in out
+    assert "plugin 'nas' (vhdr_register_calibrations): RuntimeError: share not mounted" in out
+
+
+def test_docs_name_every_hook_with_its_signature() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text()
+    names = hook_names()
+    assert len(names) >= 5 and all(name.startswith("vhdr_") for name in names)
+    for name in names:
+        signature = inspect.signature(getattr(hookspecs, name))
+        params = ", ".join(
+            f"{p.name}: {_annotation(p.annotation)}" for p in signature.parameters.values()
+        )
+        written = f"{name}({params}) -> {_annotation(signature.return_annotation)}"
+        assert f"### `{written}`" in doc, f"docs/plugins.md lacks a heading for {written}"
+        assert getattr(hookspecs, name).__doc__, f"{name} has no docstring"
+    assert "first non-None result wins" in doc
+
+
+def _annotation(value: object) -> str:
+    return value if isinstance(value, str) else "None" if value is None else value.__name__  # type: ignore[attr-defined]

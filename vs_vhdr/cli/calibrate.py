@@ -99,9 +99,9 @@ def run(args: argparse.Namespace) -> int:
         percentile=args.percentile,
         saturation=args.saturation,
     )
-    report: dict[str, Any] = {"frames": [str(p) for p in paths], **estimate.record()}
+    report: dict[str, Any] = {**estimate.record(), "files": [p.name for p in paths]}
     if unmasked_paths:
-        report["unmasked_frames"] = [str(p) for p in unmasked_paths]
+        report["unmasked_files"] = [p.name for p in unmasked_paths]
     if args.reference_mask:
         reference = read_image(args.reference_mask)
         report["reference_error"] = mask_error(estimate.transmittance, reference)

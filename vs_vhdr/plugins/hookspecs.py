@@ -80,7 +80,7 @@ def vhdr_add_cli_commands(
     Create a parser with ``subparsers.add_parser(name, help=...)`` and set its handler with
     ``parser.set_defaults(run=function)``, where ``function(args) -> int`` returns the exit status
     and raises ``VhdrError`` for bad input. A name that clashes with an existing command, or an
-    exception, is reported and the plugin's commands are left out.
+    exception, is reported (``vhdr plugins``); commands the plugin added before it stay.
 
     Returns:
         Nothing; the return value is ignored.
