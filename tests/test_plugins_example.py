@@ -87,6 +87,7 @@ def test_vhdr_plugins_lists_the_example_and_reports_the_broken_one(site: Path) -
 
 CHECK_RESOLUTION = """
 import json, sys
+import vs_vhdr
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.nets import load_weights, create_model as bare
 from vs_vhdr.plugins import get_host
@@ -105,7 +106,8 @@ print(json.dumps({
     "shape": list(by_name.mask.shape),
     "spec": [model.spec.name, model.spec.weights_loaded],
     "same_weights": bool(same),
-    "models": host.models(),
+    "models": vs_vhdr.list_models(),
+    "top_level": vs_vhdr.create_model("studio-c3d").spec.name,
 }))
 """
 
@@ -117,7 +119,7 @@ def test_calibration_resolves_by_name_and_identity_and_model_is_created(site: Pa
     assert found["names"] == ["stage-a"] * 3
     assert found["shape"] == [48, 64]
     assert found["spec"] == ["studio-c3d", True] and found["same_weights"]
-    assert "studio-c3d" in found["models"]
+    assert "studio-c3d" in found["models"] and found["top_level"] == "studio-c3d"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,14 @@ group; see docs/plugins.md.
 
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.plugins.hookspecs import hook_names, hookimpl
-from vs_vhdr.plugins.host import Host, get_host, reset_host, resolve_camera_mask
+from vs_vhdr.plugins.host import (
+    Host,
+    create_model,
+    get_host,
+    list_models,
+    reset_host,
+    resolve_camera_mask,
+)
 from vs_vhdr.plugins.manager import PluginInfo, PluginProblem
 from vs_vhdr.plugins.registries import CalibrationRegistry, Preset, PresetRegistry
 
@@ -24,9 +31,11 @@ __all__ = [
     "PluginProblem",
     "Preset",
     "PresetRegistry",
+    "create_model",
     "get_host",
     "hook_names",
     "hookimpl",
+    "list_models",
     "reset_host",
     "resolve_camera_mask",
 ]

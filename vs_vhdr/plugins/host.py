@@ -251,6 +251,20 @@ def get_host() -> Host:
         return _HOST
 
 
+def create_model(
+    name_or_path: str | os.PathLike[str],
+    weights: str | os.PathLike[str] | bool | None = None,
+    **kwargs: Any,
+) -> "nn.Module":
+    """``vs_vhdr.create_model``: a model by name, alias or weights file, plugin models included."""
+    return get_host().create_model(name_or_path, weights, **kwargs)
+
+
+def list_models(*, include_aliases: bool = False) -> list[str]:
+    """``vs_vhdr.list_models``: every registered model name (built-in and plugins'), sorted."""
+    return get_host().models(include_aliases=include_aliases)
+
+
 def resolve_camera_mask(camera: CameraLike) -> "np.ndarray":
     """The ``H×W`` float32 mask of a camera's calibration (for hosts that need only the mask)."""
     return get_host().calibration(camera).mask
