@@ -190,7 +190,7 @@ def capture_frames(
     for i, frame in enumerate(frames):
         generator = torch.Generator().manual_seed(frame_seed(settings.noise_seed, first_frame + i))
         x = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))[:, None]
-        phi = torch.from_numpy(mask[i] if mask.ndim == 3 else mask)
+        phi = torch.tensor(mask[i] if mask.ndim == 3 else mask)  # a copy: inputs may be read-only
         raw[i] = simulate(x, phi, settings, generator=generator)[0].numpy()
     return raw
 
