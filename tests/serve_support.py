@@ -106,6 +106,7 @@ def run_host(
     params: dict[str, object],
     extra: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> tuple[subprocess.CompletedProcess[str], np.ndarray | None]:
     """Run the test host on ``raw`` (T×H×W); returns the process and the output (or None)."""
     frames, height, width = raw.shape
@@ -118,7 +119,12 @@ def run_host(
     for key, value in params.items():
         command += ["--param", f"{key}={value}"]
     run = subprocess.run(
-        command, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        pass_fds=pass_fds,
     )
     if not out.exists():
         return run, None

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,8 +283,19 @@ def test_the_plugin_starts_a_server_on_demand(bridge, tmp_path):
     params = {"socket": sock, "maskFile": tmp_path / "mask.npy", "model": weights, "window": 4}
     params["serverCommand"] = f"{PYTHON} -m vs_vhdr"
     plugin, host = bridge
+    host_file = open(tmp_path / "host-private.txt", "w")  # a descriptor of the host's own
     try:
-        run, out = run_host(host, plugin, RAW, tmp_path, time=0, params=params, env=python_env())
+        env = python_env() | {"PYTHONHOME": "/nonexistent"}  # the host's Python, not ours
+        run, out = run_host(
+            host,
+            plugin,
+            RAW,
+            tmp_path,
+            time=0,
+            params=params,
+            env=env,
+            pass_fds=(host_file.fileno(),),
+        )
         assert run.returncode == 0, run.stdout + (sock.parent / "serve.log").read_text()
         engine = Reconstructor(EngineOptions(model=str(weights), window=4, device="cpu"), mask)
         np.testing.assert_array_equal(out, engine.reconstruct_window(RAW[:4], mask)[0])
@@ -292,10 +304,13 @@ def test_the_plugin_starts_a_server_on_demand(bridge, tmp_path):
         if sock.exists():
             with FrameClient(sock, timeout=10) as client:
                 pid = int(client.ping()["pid"])
+            fds = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
             os.kill(pid, signal.SIGTERM)
+            assert str(tmp_path / "host-private.txt") not in fds  # the server got none of them
             deadline = time.monotonic() + 30
             while sock.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
+        host_file.close()
     assert not sock.exists()
 
 

@@ -17,6 +17,7 @@ from vs_vhdr.serve import shm
 from vs_vhdr.serve.client import FrameClient, ServerReplyError, write_segment
 from vs_vhdr.serve.jobs import Limits, RenderJob
 from vs_vhdr.serve.protocol import Code, MsgType, encode
+from vs_vhdr.serve.server import FrameServer, ServeOptions
 
 RAW = np.random.default_rng(3).random((4, 6, 5), dtype=np.float32)
 
@@ -223,6 +224,17 @@ def test_vhdr_serve_stops_cleanly_on_sigterm(tmp_path, capsys):
     assert not path.exists()
     assert main(["serve", "--socket", str(path), "--ping"]) == 2
     assert "no vhdr server answers on" in capsys.readouterr().err
+
+
+def test_an_idle_server_exits_by_itself(tmp_path):
+    server = FrameServer(ServeOptions(tmp_path / "serve.sock", idle_exit_s=0.3), echo_render)
+    server.start()
+    with FrameClient(server.options.socket_path, timeout=10) as client:  # activity resets it
+        client.ping()
+    start = time.monotonic()
+    server.serve_forever()
+    assert 0.2 < time.monotonic() - start < 5
+    assert not (tmp_path / "serve.sock").exists()
 
 
 def test_stale_segments_of_dead_processes_are_swept():

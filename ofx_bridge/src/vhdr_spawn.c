@@ -65,6 +65,12 @@ static void sleep_ms(long ms) {
 }
 
 static int spawn(char **argv, const char *log, pid_t *pid, char *err, size_t n) {
+    size_t count = 0, kept = 0;
+    while (environ[count]) count++;
+    char **env = calloc(count + 1, sizeof *env);
+    if (!env) return fail(err, n, "out of memory");
+    for (size_t i = 0; i < count; i++) /* the host's PYTHONHOME would break another Python */
+        if (strncmp(environ[i], "PYTHONHOME=", 11) != 0) env[kept++] = environ[i];
     posix_spawn_file_actions_t files;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
@@ -78,12 +84,16 @@ static int spawn(char **argv, const char *log, pid_t *pid, char *err, size_t n) 
     posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&files, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&files, 1, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+    posix_spawn_file_actions_addclosefrom_np(&files, 3); /* keep none of the host's files */
+#endif
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    int rc = posix_spawnp(pid, argv[0], &files, &attr, argv, environ);
+    int rc = posix_spawnp(pid, argv[0], &files, &attr, argv, env);
+    free(env);
     posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) return fail(err, n, "cannot start '%s': %s", argv[0], strerror(rc));
