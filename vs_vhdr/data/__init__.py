@@ -1,0 +1,2 @@
+"""Training samples (paper §4): shot specs, the ``[data]`` config, simulated and fixed sets, the
+step sampler."""

@@ -1,0 +1,271 @@
+"""Typed training configuration: dataclasses read from TOML, overridden by ``--set key=value``.
+
+A config file has one table per section (``[model]``, ``[data]``, ``[loss]``, ``[optim]``,
+``[run]``); every key is optional and defaults to the paper's recipe (§4: Adam, lr 1e-4,
+batch 4, f = 8 frames, 50 % uniform / 50 % low-frequency masks). Keys are addressed as
+``section.key`` on the command line, e.g. ``--set optim.lr=3e-4 --set data.crop=128``.
+An unknown section or key is an error that lists the keys that exist.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vs_vhdr.data.config import DataConfig
+from vs_vhdr.errors import InvalidArgumentError, UnreadableFileError
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which network to train and where its weights start."""
+
+    name: str = "c3ded"
+    """Registered model name (``c3d``, ``dc3d``, ``c3ded``, ``-m`` variants, plugin models)."""
+    init: str = ""
+    """Weights to start from: a registered name with weights or a weights file; empty = random."""
+    freeze_encoder: bool = False
+    """Keep the encoder's parameters fixed (fine-tuning); see docs/training.md for which layers."""
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """L_Content (Eq. 2) or L_VHDR (Eq. 8) and their weights λ1..λ4."""
+
+    kind: str = "vhdr"
+    """``content`` (λ1·L1 + λ2·L_VGG) or ``vhdr`` (adds λ3·L_SM + λ4·L_LM)."""
+    l1: float = 1.0
+    """λ1."""
+    vgg: float = 0.01
+    """λ2; the term is off (recorded in the run) when ``vgg_weights`` is empty."""
+    sm: float = 0.001
+    """λ3, short-term temporal loss."""
+    lm: float = 0.001
+    """λ4, long-term temporal loss."""
+    vgg_weights: str = ""
+    """Path of torchvision VGG16 ImageNet weights (``vgg16-397923af.pth``)."""
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Adam and the batch."""
+
+    lr: float = 1e-4
+    batch: int = 4
+    """Global batch: split evenly over the processes of a torchrun job."""
+    beta1: float = 0.9
+    beta2: float = 0.999
+    weight_decay: float = 0.0
+    grad_clip: float = 0.0
+    """Clip the gradient norm to this value; 0 = off."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Length, intervals, seed and device."""
+
+    steps: int = 1000
+    checkpoint_every: int = 100
+    val_every: int = 100
+    """Validate on the held-out samples every N steps (and at the end); 0 = never."""
+    log_every: int = 1
+    seed: int = 0
+    device: str = "auto"
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (under torchrun the local rank picks the GPU)."""
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The whole configuration of one training run."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+SECTIONS: dict[str, type] = {
+    "model": ModelConfig,
+    "data": DataConfig,
+    "loss": LossConfig,
+    "optim": OptimConfig,
+    "run": RunConfig,
+}
+
+
+def all_keys() -> list[str]:
+    """Every ``section.key`` a config accepts."""
+    return [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+
+
+def load_config(path: str | os.PathLike[str] | None, overrides: Sequence[str] = ()) -> TrainConfig:
+    """Read a TOML config (None = defaults), apply ``key=value`` overrides and validate.
+
+    Raises:
+        UnreadableFileError: the file is missing or not TOML.
+        InvalidArgumentError: unknown key, wrong type or an out-of-range value.
+    """
+    table = read_table(path) if path is not None else {}
+    apply_overrides(table, overrides)
+    return from_dict(table)
+
+
+def read_table(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The raw ``{section: {key: value}}`` of a TOML file (checked later by :func:`from_dict`)."""
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UnreadableFileError(f"train config: cannot read {p} ({error})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise UnreadableFileError(f"train config: {p} is not valid TOML ({error})") from error
+
+
+def apply_overrides(table: dict[str, Any], overrides: Sequence[str]) -> None:
+    """Set each ``section.key=value`` (a TOML value, or a bare string) in ``table``."""
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise InvalidArgumentError(f"--set {item!r}: expected section.key=value")
+        section, _, name = key.strip().partition(".")
+        _check_key(section, name)
+        table.setdefault(section, {})[name] = _parse_value(text.strip())
+
+
+def from_dict(table: dict[str, Any]) -> TrainConfig:
+    """Build and validate a config from nested ``{section: {key: value}}`` (missing = default)."""
+    sections: dict[str, Any] = {}
+    for section, values in table.items():
+        if section not in SECTIONS:
+            _check_key(section, "")
+        if not isinstance(values, dict):
+            raise InvalidArgumentError(f"train config: [{section}] must be a table of keys")
+        cls = SECTIONS[section]
+        types_ = typing.get_type_hints(cls)
+        kwargs = {}
+        for name, value in values.items():
+            _check_key(section, name)
+            kwargs[name] = _coerce(f"{section}.{name}", value, types_[name])
+        sections[section] = cls(**kwargs)
+    config = TrainConfig(**sections)
+    validate(config)
+    return config
+
+
+def to_dict(config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """Nested plain dict (tuples become lists), e.g. for JSON or TOML."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def to_toml(config: TrainConfig) -> str:
+    """The resolved config as TOML text that :func:`load_config` reads back to an equal config."""
+    lines = ["# Resolved vhdr training config (every key, defaults included)."]
+    for section, values in to_dict(config).items():
+        lines.append(f"\n[{section}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+    return "\n".join(lines) + "\n"
+
+
+def diff(a: TrainConfig, b: TrainConfig) -> list[str]:
+    """``section.key`` names whose values differ between two configs."""
+    da, db = to_dict(a), to_dict(b)
+    return [f"{s}.{k}" for s in da for k in da[s] if da[s][k] != db[s][k]]
+
+
+def validate(config: TrainConfig) -> None:
+    """Range checks that no type can express; raises ``InvalidArgumentError``."""
+    d, o, r, loss = config.data, config.optim, config.run, config.loss
+    checks = [
+        (d.frames >= 2, "data.frames", d.frames, "an integer >= 2"),
+        (d.crop >= 4 and d.crop % 2 == 0, "data.crop", d.crop, "an even integer >= 4"),
+        (d.samples >= 1, "data.samples", d.samples, "an integer >= 1"),
+        (len(d.shots) > 0, "data.shots", d.shots, "at least one shot"),
+        (len(d.masks) > 0, "data.masks", d.masks, "at least one mask source"),
+        (
+            len(d.mask_weights) == len(d.masks) and all(w >= 0 for w in d.mask_weights),
+            "data.mask_weights",
+            d.mask_weights,
+            f"{len(d.masks)} non-negative weights, one per entry of data.masks",
+        ),
+        (sum(d.mask_weights) > 0, "data.mask_weights", d.mask_weights, "a positive sum"),
+        (d.val_samples >= 0, "data.val_samples", d.val_samples, "an integer >= 0"),
+        (d.workers >= 0, "data.workers", d.workers, "an integer >= 0"),
+        (loss.kind in ("content", "vhdr"), "loss.kind", loss.kind, "'content' or 'vhdr'"),
+        (o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "a positive number"),
+        (o.batch >= 1, "optim.batch", o.batch, "an integer >= 1"),
+        (r.steps >= 1, "run.steps", r.steps, "an integer >= 1"),
+        (r.checkpoint_every >= 1, "run.checkpoint_every", r.checkpoint_every, "an integer >= 1"),
+        (r.val_every >= 0, "run.val_every", r.val_every, "an integer >= 0"),
+        (r.log_every >= 1, "run.log_every", r.log_every, "an integer >= 1"),
+    ]
+    for ok, key, value, expected in checks:
+        if not ok:
+            raise InvalidArgumentError(f"train config: {key}={value!r}; expected {expected}")
+
+
+def _check_key(section: str, name: str) -> None:
+    if section not in SECTIONS:
+        raise InvalidArgumentError(
+            f"train config: unknown section {section!r}; known keys: {', '.join(all_keys())}"
+        )
+    names = [f.name for f in dataclasses.fields(SECTIONS[section])]
+    if name not in names:
+        raise InvalidArgumentError(
+            f"train config: unknown key {section}.{name}; known keys: {', '.join(all_keys())}"
+        )
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML value (number, bool, quoted string, array); anything else is a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _coerce(key: str, value: Any, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise InvalidArgumentError(f"train config: {key}={value!r}; expected a list")
+        return tuple(_coerce(key, v, item) for v in value)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+    name = hint.__name__ if isinstance(hint, type | types.GenericAlias) else str(hint)
+    raise InvalidArgumentError(f"train config: {key}={value!r}; expected {name}")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise InvalidArgumentError(f"to_toml: cannot write {value!r}")
