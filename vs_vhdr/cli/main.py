@@ -22,6 +22,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "serve",
     "simulate",
     "demo",
+    "train",
+    "finetune",
 )
 
 
