@@ -232,7 +232,7 @@ class ProceduralScene(Shot):
             obj = _Object(
                 start, velocity, box, float(size - box.max()), _Texture(rng, False), light, glints
             )
-            if all(self._clear(obj, light) for light in self._lights):
+            if all(self._clear(obj, lamp) for lamp in self._lights):
                 break
         return obj
 
