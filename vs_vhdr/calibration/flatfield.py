@@ -154,20 +154,27 @@ def estimate_transmittance(
 
 
 def _combine(y: np.ndarray, saturation: float) -> _Combined:
-    """Steps 1-2: exposures, ``A = Σ y_k / Σ e_k`` over unclipped samples, its standard error."""
-    usable = y < saturation
-    exposures = _relative_exposures(y, usable)
-    e = exposures[:, None, None]
-    count = usable.sum(axis=0)
-    weight_sum = np.where(usable, e, 0.0).sum(axis=0)
+    """Steps 1-2: exposures, ``A = Σ y_k / Σ e_k`` over unclipped samples, its standard error.
+
+    Frame by frame, so memory beyond the frames themselves stays a few ``H×W`` arrays.
+    """
+    exposures = _relative_exposures(y, saturation)
+    count = np.zeros(y.shape[1:], np.int64)
+    weight_sum = np.zeros(y.shape[1:])
+    sums = np.zeros(y.shape[1:])
+    for frame, e in zip(y, exposures, strict=True):
+        usable = frame < saturation
+        count += usable
+        weight_sum += usable * e
+        sums += np.where(usable, frame, 0.0)
     unresolved = count == 0
     amplitude = np.where(
-        unresolved,
-        saturation / exposures.min(),
-        np.where(usable, y, 0.0).sum(axis=0) / np.maximum(weight_sum, 1e-12),
+        unresolved, saturation / exposures.min(), sums / np.maximum(weight_sum, 1e-12)
     )
     # standard error of the weighted mean, from the spread of y_k / e_k (weights e_k)
-    spread = np.where(usable, e * (y / e - amplitude) ** 2, 0.0).sum(axis=0)
+    spread = np.zeros(y.shape[1:])
+    for frame, e in zip(y, exposures, strict=True):
+        spread += np.where(frame < saturation, e * (frame / e - amplitude) ** 2, 0.0)
     std_error = np.sqrt(spread / np.maximum(count - 1, 1) / np.maximum(weight_sum, 1e-12))
     return _Combined(amplitude, std_error, unresolved, count >= 2, exposures)
 
@@ -194,7 +201,10 @@ def mask_error(estimate: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def _check_frames(frames: np.ndarray, name: str) -> np.ndarray:
-    y = np.asarray(frames, dtype=np.float64)
+    """``T×H×W`` float32 or float64 as given (other types become float64)."""
+    y = np.asarray(frames)
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
     if y.ndim == 2:
         y = y[None]
     if y.ndim != 3 or y.shape[0] < 1 or min(y.shape[1:]) < 8:
@@ -207,19 +217,23 @@ def _check_frames(frames: np.ndarray, name: str) -> np.ndarray:
     return y
 
 
-def _relative_exposures(y: np.ndarray, usable: np.ndarray) -> np.ndarray:
+def _relative_exposures(y: np.ndarray, saturation: float) -> np.ndarray:
     """Exposure of each frame relative to the one with the most usable, lit pixels."""
-    lit = usable & (y > _REFERENCE_FLOOR)
-    ref = int(np.argmax(lit.reshape(len(y), -1).sum(axis=1)))
+
+    def lit(frame: np.ndarray) -> np.ndarray:
+        return (frame < saturation) & (frame > _REFERENCE_FLOOR)
+
+    ref = int(np.argmax([lit(frame).sum() for frame in y]))
+    reference, reference_lit = y[ref].astype(np.float64), lit(y[ref])
     exposures = np.ones(len(y))
-    for k in range(len(y)):
-        both = lit[k] & lit[ref]
+    for k, frame in enumerate(y):
+        both = lit(frame) & reference_lit
         if both.sum() < _MIN_OVERLAP:
             raise InvalidArgumentError(
                 f"estimate_transmittance: frame {k} shares {int(both.sum())} lit, unsaturated "
                 f"pixels with frame {ref}; expected >= {_MIN_OVERLAP} (too dark or saturated?)"
             )
-        exposures[k] = float(np.median(y[k][both] / y[ref][both]))
+        exposures[k] = float(np.median(frame[both] / reference[both]))
     return exposures
 
 
