@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import OpenImageIO
 import pytest
+import torch
 
 from vs_vhdr.cli.demo import DemoStep, run_demo, simulate_step
 from vs_vhdr.cli.main import build_parser, main
@@ -12,6 +13,7 @@ from vs_vhdr.cli.simulate import read_dir, replay_dir
 from vs_vhdr.imaging.capture import CaptureRecord
 from vs_vhdr.imaging.cfa import mosaic_np
 from vs_vhdr.io.exr import read_exr_channels, write_exr
+from vs_vhdr.metrics.motion import load_motion, warp_previous
 
 
 def _simulate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -29,9 +31,9 @@ def test_noise_free_round_trip_is_exact_and_readable_elsewhere(
     )  # fmt: skip
     assert status == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["capture.json", "gt.0000.exr", "gt.0001.exr", "gt.0002.exr", "mask.exr"] + [
-        f"raw.000{i}.exr" for i in range(3)
-    ]
+    assert names == [
+        "capture.json", "gt.0000.exr", "gt.0001.exr", "gt.0002.exr", "mask.exr", "motion.npy",
+    ] + [f"raw.000{i}.exr" for i in range(3)]  # fmt: skip
     raw, gt, mask = read_dir(out)
     assert raw.shape == (3, 24, 32) and gt.shape == (3, 24, 32, 3) and mask.shape == (24, 32)
     levels = np.float32(1023)
@@ -83,6 +85,29 @@ def test_sequence_input_with_mask_file_and_centre_crop(
     np.testing.assert_array_equal(written_mask, mask)
     np.testing.assert_array_equal(gt, frames[:3, 2:8, 2:10] * np.float32(0.25))
     np.testing.assert_array_equal(replay_dir(out)[0], raw)
+
+
+def test_known_motion_is_written_for_eval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim"
+    status, _ = _simulate(
+        capsys, "builtin:studio", "--out", str(out), "--crop", "24x32", "--frames", "3",
+        "--noise", "none",
+    )  # fmt: skip
+    assert status == 0
+    motion = load_motion(out / "motion.npy")
+    assert motion.shape == (2, 24, 32, 2)
+    assert np.abs(motion).max() > 0, "a panned still must move"
+    record = CaptureRecord.load(out / "capture.json")
+    assert record.source["outputs"]["motion"] == "motion.npy"
+    # the motion explains the ground truth: warping frame 0 by it predicts frame 1 far better
+    _, gt, _ = read_dir(out)
+    log_gt = torch.log(torch.from_numpy(gt).double() + 1e-4).permute(0, 3, 1, 2)
+    warped, inside = warp_previous(log_gt[0], torch.from_numpy(motion[0]).double())
+    moved_error = (warped - log_gt[1]).abs()[:, inside].mean()
+    static_error = (log_gt[0] - log_gt[1]).abs()[:, inside].mean()
+    assert moved_error < 0.25 * static_error
 
 
 def test_existing_output_needs_force_and_must_be_ours(

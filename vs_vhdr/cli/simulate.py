@@ -2,7 +2,9 @@
 
 Writes, into a new folder (CONTRACT §2): ``raw.%04d.exr`` (one float channel ``Y``, values in
 [0, 1]), ``mask.exr`` (``Y``), ``gt.%04d.exr`` (RGB, exposure-normalised) and ``capture.json``
-(every parameter and seed; :func:`replay_dir` recomputes the frames bit for bit). Frames are
+(every parameter and seed; :func:`replay_dir` recomputes the frames bit for bit) and, when the
+scene's motion is known, ``motion.npy`` (``(T−1)×H×W×2`` float32 ``(dy, dx)`` pixels, the layout
+``vhdr eval --motion`` reads). Frames are
 numbered from 0. The folder appears only when complete; an existing one needs ``--force``.
 """
 
@@ -36,7 +38,7 @@ from vs_vhdr.scenes.base import Crop, Shot
 from vs_vhdr.scenes.shots import SequenceShot, open_shot
 
 RAW_PATTERN, GT_PATTERN = "raw.%04d.exr", "gt.%04d.exr"
-MASK_FILE, RECORD_FILE = "mask.exr", "capture.json"
+MASK_FILE, RECORD_FILE, MOTION_FILE = "mask.exr", "capture.json", "motion.npy"
 GENERATED_MASKS = ("uniform", "lowfreq", "binary")
 CACHE_BYTES = 256 * 2**20
 """Clips up to this size stay in memory between the exposure pass and the capture pass."""
@@ -162,6 +164,11 @@ def simulate_to_dir(
             write_exr(folder / format_frame(RAW_PATTERN, i), raw, attributes={"vhdrCfa": cfa})
             write_exr(folder / format_frame(GT_PATTERN, i), gt)
         write_exr(folder / MASK_FILE, phi)
+        outputs = {"raw": RAW_PATTERN, "gt": GT_PATTERN, "mask": MASK_FILE}
+        motion = shot.motion(0, count, window)
+        if motion is not None:
+            np.save(folder / MOTION_FILE, motion.displacement)
+            outputs["motion"] = MOTION_FILE
         record = CaptureRecord(
             settings=settings,
             exposure_scale=float(scale),
@@ -178,7 +185,7 @@ def simulate_to_dir(
                 "seed": seed,
                 "seeds": seeds,
                 "noise_preset": noise,
-                "outputs": {"raw": RAW_PATTERN, "gt": GT_PATTERN, "mask": MASK_FILE},
+                "outputs": outputs,
             },
         )
         record.save(folder / RECORD_FILE)
