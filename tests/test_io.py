@@ -1,5 +1,6 @@
 """EXR / image I/O and frame patterns against independent readers and on bad input."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,15 @@ def test_no_overwrite_without_force_and_no_temp_left(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError):
         write_exr(tmp_path / "a.exr", _hdr_image((2, 2, 3)), force=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.exr"]
+
+
+def test_atomic_outputs_get_the_usual_file_mode(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        write_exr(tmp_path / "a.exr", _hdr_image((2, 2, 3)))
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "a.exr").stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize("suffix", [".npy", ".hdr", ".png"])
