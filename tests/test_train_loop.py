@@ -3,6 +3,7 @@ SIGTERM, torchrun with two gloo processes, and the run folder's files."""
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from tests.train_support import ROOT, install_plugin, tiny_config
 from vs_vhdr.cli.main import main
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.plugins import get_host
+from vs_vhdr.train.checkpoint import CheckpointWriteError
 from vs_vhdr.train.config import load_config
 from vs_vhdr.train.trainer import train
 
@@ -152,3 +154,22 @@ def test_torchrun_two_gloo_processes_match_one_process(env, tmp_path):
     assert torch.load(double / "checkpoint.pt", weights_only=True)["step"] == 6
     assert (double / "weights.safetensors").is_file()
     assert os.listdir(double).count("checkpoint.pt") == 1
+
+
+def test_full_disk_stops_training_and_keeps_the_last_checkpoint(env, tmp_path):
+    config = tiny_config(tmp_path, run={"steps": 10, "checkpoint_every": 5})
+    run = tmp_path / "run"
+    train(load_config(config), run)
+    before = (run / "checkpoint.pt").read_bytes()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) // 2, hard))  # the disk "fills up"
+    try:
+        with pytest.raises(CheckpointWriteError, match="at step 15"):
+            train(load_config(config, ["run.steps=20"]), run, resume=True)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert (run / "checkpoint.pt").read_bytes() == before
+    result = train(load_config(config, ["run.steps=20"]), run, resume=True)
+    assert result.finished and [s for s, _ in losses(run)] == list(range(1, 21))

@@ -79,6 +79,10 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (under torchrun the local rank picks the GPU)."""
+    precision: str = "fp32"
+    """``fp32``, or ``bf16`` (autocast of the network's forward pass; loss and Adam in fp32)."""
+    export_dtype: str = "float32"
+    """Storage type of the exported weights: ``float32``, ``float16`` or ``bfloat16``."""
     progress: bool = True
 
 
@@ -206,6 +210,13 @@ def validate(config: TrainConfig) -> None:
         (r.checkpoint_every >= 1, "run.checkpoint_every", r.checkpoint_every, "an integer >= 1"),
         (r.val_every >= 0, "run.val_every", r.val_every, "an integer >= 0"),
         (r.log_every >= 1, "run.log_every", r.log_every, "an integer >= 1"),
+        (r.precision in ("fp32", "bf16"), "run.precision", r.precision, "'fp32' or 'bf16'"),
+        (
+            r.export_dtype in ("float32", "float16", "bfloat16"),
+            "run.export_dtype",
+            r.export_dtype,
+            "'float32', 'float16' or 'bfloat16'",
+        ),
     ]
     for ok, key, value, expected in checks:
         if not ok:

@@ -25,6 +25,7 @@ def export_weights(
     *,
     baseline: dict[str, float] | None = None,
     notes: list[str] | None = None,
+    dtype: str = "float32",
 ) -> Path:
     """Write ``model`` and its record to ``path`` (replacing the run's earlier export)."""
     settings = to_dict(config)
@@ -52,6 +53,7 @@ def export_weights(
         window=config.data.frames,
         training=training,
         metrics=metrics,
+        dtype=dtype,
         force=True,
     )
     return path

@@ -45,6 +45,8 @@ RESUMABLE_CHANGES = (
     "run.log_every",
     "run.progress",
     "run.device",
+    "run.precision",
+    "run.export_dtype",
     "data.workers",
 )
 """Config keys that may differ between a run and its resumption."""
@@ -142,6 +144,8 @@ class _Run:
         check_run_dir(config, run_dir, resume)
         distributed.barrier(ctx)  # every rank checked before rank 0 writes
         torch.manual_seed(config.run.seed)  # identical initial weights on every rank
+        if ctx.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed crop sizes: pick the fastest kernels
         self.data: TrainingData = build_data(config, run_dir if ctx.is_main else None)
         self.model = build_model(config.model).to(ctx.device)
         self.spec = spec_of(self.model)
@@ -232,12 +236,16 @@ class _Run:
         mask = batch["mask"].to(device, non_blocking=True)
         gt = batch["gt"].to(device, non_blocking=True)
         network_input = prepare_input(raw, mask[:, None], self.config.data.cfa, self.spec)
-        terms = self.loss_fn(self.net(network_input), to_log(gt))
+        bf16 = self.config.run.precision == "bf16"
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            output = self.net(network_input)
+        terms = self.loss_fn(output.float(), to_log(gt))
         loss = terms["loss"]
-        if not torch.isfinite(loss).item():
+        if distributed.any_rank(self.ctx, not bool(torch.isfinite(loss).item())):
             raise TrainingDivergedError(
-                f"train: the loss is {loss.item()} at step {self.step + 1}; the checkpoint of an "
-                "earlier step is kept (lower optim.lr or set optim.grad_clip)"
+                f"train: the loss is not finite at step {self.step + 1} (on this or another "
+                "process); the checkpoint of an earlier step is kept (lower optim.lr or set "
+                "optim.grad_clip)"
             )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -256,16 +264,24 @@ class _Run:
         distributed.barrier(self.ctx)
 
     def _checkpoint(self) -> None:
+        failure: checkpoint.CheckpointWriteError | None = None
         if self.ctx.is_main:
-            checkpoint.save_checkpoint(
-                self.run_dir / checkpoint.CHECKPOINT_NAME,
-                step=self.step,
-                model=self.model,
-                optimizer=self.optimizer,
-                model_name=self.spec.name,
-                config=to_dict(self.config),
+            try:
+                checkpoint.save_checkpoint(
+                    self.run_dir / checkpoint.CHECKPOINT_NAME,
+                    step=self.step,
+                    model=self.model,
+                    optimizer=self.optimizer,
+                    model_name=self.spec.name,
+                    config=to_dict(self.config),
+                    extra={"samples_seen": self.step * self.config.optim.batch},
+                )
+            except checkpoint.CheckpointWriteError as error:
+                failure = error
+        if distributed.any_rank(self.ctx, failure is not None):  # every rank stops together
+            raise failure or checkpoint.CheckpointWriteError(
+                f"train: rank 0 could not write the checkpoint of step {self.step}"
             )
-        distributed.barrier(self.ctx)
 
     def _export(self) -> Path | None:
         path = self.run_dir / WEIGHTS_NAME
@@ -279,6 +295,7 @@ class _Run:
                 self.step,
                 baseline=self._baseline(),
                 notes=self._notes(),
+                dtype=self.config.run.export_dtype,
             )
         distributed.barrier(self.ctx)
         return path
