@@ -1,7 +1,8 @@
 """``vhdr calibrate``: measure a camera's mask from flat-field raw frames, write a calibration.
 
 Reads flat-field raw mosaics (EXR channel ``Y`` / single channel, ``.npy``, 16-bit ``.png`` /
-``.tif`` in DN), normalises them with ``--black-level`` / ``--white-level``, estimates the
+``.tif`` in DN), normalises them with ``--black-level`` / ``--white-level`` (DNG and camera raw
+files: with their own levels, CFA and camera identity, see docs/raw.md), estimates the
 transmittance (:mod:`vs_vhdr.calibration.flatfield`) and writes ``--out NAME.json`` plus
 ``NAME.mask.exr`` (schema ``vhdr.MaskCalibration/1``). The camera identity comes from the flags or
 else from the first EXR's ``cameraMake`` / ``cameraModel`` / ``cameraSerialNumber`` attributes.
@@ -21,6 +22,7 @@ from vs_vhdr import __version__
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.calibration.flatfield import estimate_transmittance, mask_error
 from vs_vhdr.calibration.schema import MaskCalibration, save_calibration
+from vs_vhdr.cli.raw_input import FlatFields, open_cli_raw, raw_flat_fields
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, UnreadableFileError
 from vs_vhdr.imaging.cfa import check_cfa
 from vs_vhdr.io.atomic import write_text_atomic
@@ -46,11 +48,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         help="flat-field frames of the same target with the mask removed (fits the vignetting)",
     )
     parser.add_argument("--name", help="calibration name (default: the --out file's stem)")
-    parser.add_argument("--cfa", default="RGGB", help="Bayer pattern of the frames (RGGB)")
+    parser.add_argument("--cfa", help="Bayer pattern of the frames (raw files': theirs; RGGB)")
     parser.add_argument("--camera-make", help="camera maker (default: from EXR metadata)")
     parser.add_argument("--camera-model", help="camera model (default: from EXR metadata)")
     parser.add_argument("--camera-serial", help="camera serial number (default: EXR metadata)")
-    parser.add_argument("--black-level", type=float, default=0.0, help="raw black (file units)")
+    parser.add_argument(
+        "--black-level", type=float, help="raw black (file units; default 0, raw files: theirs)"
+    )
     parser.add_argument(
         "--white-level",
         type=float,
@@ -77,35 +81,44 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".json":
         raise InvalidArgumentError(f"--out {out}: expected a .json file name")
-    cfa = check_cfa(args.cfa, "--cfa")
+    if args.cfa is not None:
+        check_cfa(args.cfa, "--cfa")
     outputs = [out, out.with_suffix(".mask.exr")] + ([Path(args.json)] if args.json else [])
     for target in outputs:
         if target.exists() and not args.force:
             raise OutputExistsError(f"{target} already exists; pass --force to replace it")
-    paths = [path for _, path in expand_many(args.flatfield)]
-    frames, integer_max, metadata = _read_frames(paths)
-    white = args.white_level if args.white_level is not None else (integer_max or 1.0)
-    if not white > args.black_level:
-        raise InvalidArgumentError(
-            f"--white-level {white} must be above --black-level {args.black_level}"
-        )
-    scale = np.float32(1.0 / (white - args.black_level))
-    unmasked_paths = [path for _, path in expand_many(args.unmasked)] if args.unmasked else []
-    unmasked = _read_frames(unmasked_paths)[0] if unmasked_paths else None
+    where = "vhdr calibrate"
+    raw = open_cli_raw(
+        args.flatfield,
+        args.black_level,
+        args.white_level,
+        where,
+        allow_gaps=True,
+        levels_only_for_raw=False,
+    )
+    flats = (
+        raw_flat_fields(raw, args.unmasked, args.cfa, where)
+        if raw is not None
+        else _flat_fields(args)
+    )
     estimate = estimate_transmittance(
-        (frames - np.float32(args.black_level)) * scale,
-        unmasked=None if unmasked is None else (unmasked - np.float32(args.black_level)) * scale,
+        flats.frames,
+        unmasked=flats.unmasked,
         degree=args.degree,
         percentile=args.percentile,
         saturation=args.saturation,
     )
-    report: dict[str, Any] = {**estimate.record(), "files": [p.name for p in paths]}
-    if unmasked_paths:
-        report["unmasked_files"] = [p.name for p in unmasked_paths]
+    report: dict[str, Any] = {
+        **estimate.record(),
+        **flats.report,
+        "files": [p.name for p in flats.paths],
+    }
+    if flats.unmasked_paths:
+        report["unmasked_files"] = [p.name for p in flats.unmasked_paths]
     if args.reference_mask:
         reference = read_image(args.reference_mask)
         report["reference_error"] = mask_error(estimate.transmittance, reference)
-    found = CameraId.from_metadata(metadata)
+    found = CameraId.from_metadata(flats.metadata)
     camera = CameraId(
         make=args.camera_make or found.make,
         model=args.camera_model or found.model,
@@ -115,10 +128,10 @@ def run(args: argparse.Namespace) -> int:
         name=args.name or _name_from(out),
         camera=camera,
         mask=estimate.transmittance,
-        cfa=cfa,
-        black_level=float(args.black_level),
-        white_level=float(white),
-        sensor_size=_pair(args.sensor_size, "x", "--sensor-size") or frames.shape[1:],
+        cfa=flats.cfa,
+        black_level=flats.black,
+        white_level=flats.white,
+        sensor_size=_pair(args.sensor_size, "x", "--sensor-size") or flats.frames.shape[1:],
         crop_offset=_pair(args.crop_offset, ",", "--crop-offset") or (0, 0),
         primaries=args.primaries,
         measurement={**report, "software": f"vhdr {__version__}"},
@@ -127,9 +140,33 @@ def run(args: argparse.Namespace) -> int:
     save_calibration(calibration, out, force=args.force)
     if args.json:
         write_text_atomic(args.json, json.dumps(report, indent=2) + "\n")
-    _print_report(calibration, report, frames.shape)
+    _print_report(calibration, report, flats.frames.shape)
     print(f"wrote {out} and {out.with_suffix('.mask.exr')}")
     return 0
+
+
+def _flat_fields(args: argparse.Namespace) -> FlatFields:
+    """Non-raw flat fields, normalised with ``--black-level`` / ``--white-level``."""
+    paths = [path for _, path in expand_many(args.flatfield)]
+    frames, integer_max, metadata = _read_frames(paths)
+    black = args.black_level if args.black_level is not None else 0.0
+    white = args.white_level if args.white_level is not None else (integer_max or 1.0)
+    if not white > black:
+        raise InvalidArgumentError(f"--white-level {white} must be above --black-level {black}")
+    scale = np.float32(1.0 / (white - black))
+    unmasked_paths = [path for _, path in expand_many(args.unmasked)] if args.unmasked else []
+    unmasked = _read_frames(unmasked_paths)[0] if unmasked_paths else None
+    return FlatFields(
+        paths=paths,
+        frames=(frames - np.float32(black)) * scale,
+        unmasked_paths=unmasked_paths,
+        unmasked=None if unmasked is None else (unmasked - np.float32(black)) * scale,
+        black=float(black),
+        white=float(white),
+        cfa=args.cfa or "RGGB",
+        metadata=metadata,
+        report={},
+    )
 
 
 def _read_frames(paths: list[Path]) -> tuple[np.ndarray, float | None, dict[str, Any]]:

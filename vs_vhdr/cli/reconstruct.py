@@ -21,12 +21,14 @@ import torch
 from tqdm import tqdm
 
 from vs_vhdr import __version__
+from vs_vhdr.cli.raw_input import open_cli_raw, raw_mask_source
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.engine.options import PRECISIONS
 from vs_vhdr.engine.windows import PAD_MODES
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_mono, write_exr
 from vs_vhdr.io.images import read_image
+from vs_vhdr.io.raw_sequence import RawSequence
 from vs_vhdr.io.sequence import expand_many, format_frame, missing_frames
 
 CHROMATICITIES: dict[int, tuple[float, ...]] = {
@@ -54,15 +56,22 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         "inputs",
         nargs="+",
         metavar="RAW_INPUT",
-        help="raw frames: shot/raw.%%04d.exr, #### or glob",
+        help="raw frames: shot/raw.%%04d.exr, #### or glob; or DNG / camera raw files, a "
+        "pattern or a folder of them (docs/raw.md)",
     )
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--mask", metavar="FILE", help="mask image H×W (EXR Y, NPY, 16-bit PNG)")
-    source.add_argument("--camera", metavar="NAME", help="camera calibration name or .json file")
+    source.add_argument(
+        "--camera",
+        metavar="NAME",
+        help="camera calibration name or .json file (raw files: default from their metadata)",
+    )
+    parser.add_argument("--black-level", type=float, help="raw files: black in DN (default: file)")
+    parser.add_argument("--white-level", type=float, help="raw files: white in DN (default: file)")
     parser.add_argument("--out", required=True, metavar="PATTERN", help="e.g. out/hdr.%%04d.exr")
     parser.add_argument("--model", default="default", help="model name or weights file")
     parser.add_argument(
-        "--cfa", default=None, help="Bayer pattern (default: the calibration's, else RGGB)"
+        "--cfa", default=None, help="Bayer pattern (default: raw files', calibration's, RGGB)"
     )
     parser.add_argument("--window", type=int, default=8, help="frames per network pass")
     parser.add_argument(
@@ -81,7 +90,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def run(args: argparse.Namespace) -> int:
     """Reconstruct and write the frames; print a summary line."""
-    frames = expand_many(args.inputs)
+    raw = open_cli_raw(args.inputs, args.black_level, args.white_level, "reconstruct")
+    frames = raw.frames if raw is not None else expand_many(args.inputs)
     gaps = missing_frames(frames)
     if gaps:
         shown = ", ".join(str(g) for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
@@ -94,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(outputs, {path.resolve() for _, path in frames}, args.force, args.resume)
     todo = [i for i in wanted if args.force or not (args.resume and _complete(outputs[i]))]
 
-    mask, cfa, normalise, primaries = _mask_source(args)
+    mask, cfa, normalise, primaries = _mask_source(args, raw)
     options = EngineOptions(
         model=args.model,
         cfa=cfa,
@@ -116,9 +126,10 @@ def run(args: argparse.Namespace) -> int:
 
     @functools.lru_cache(maxsize=2 * options.window + 2)
     def get_raw(i: int) -> np.ndarray:
-        return normalise(read_exr_mono(frames[i][1]))
+        return raw.read(i) if raw is not None else normalise(read_exr_mono(frames[i][1]))
 
     attributes = {"software": f"vhdr {__version__}", "vhdrModel": args.model}
+    attributes.update(raw.metadata.attributes() if raw is not None else {})
     chromaticities = CHROMATICITIES.get(primaries, REC709_CHROMATICITIES)
     for path in {outputs[i].parent for i in todo}:
         path.mkdir(parents=True, exist_ok=True)
@@ -177,8 +188,24 @@ def _complete(path: Path) -> bool:
         return False
 
 
-def _mask_source(args: argparse.Namespace) -> tuple[np.ndarray, str, Normalise, int]:
-    """Mask, CFA, raw normalisation and H.273 primaries from ``--mask`` or ``--camera``."""
+def _mask_source(
+    args: argparse.Namespace, raw: RawSequence | None
+) -> tuple[np.ndarray, str, Normalise, int]:
+    """Mask, CFA, raw normalisation and H.273 primaries from ``--mask`` or ``--camera``.
+
+    Raw files are normalised with their own levels; their camera identity stands in for
+    ``--camera`` (``vs_vhdr.cli.raw_input``).
+    """
+    if raw is not None:
+        source = raw_mask_source(raw, args.mask, args.camera, args.cfa, "reconstruct")
+        if source.found:
+            print(f"vhdr reconstruct: {source.found}", file=sys.stderr)
+        return source.mask, source.cfa, _identity, source.primaries
+    if args.mask is None and args.camera is None:
+        raise InvalidArgumentError(
+            "reconstruct: no mask source; expected --mask FILE or --camera NAME (raw files may "
+            "name their camera in their metadata instead)"
+        )
     if args.mask is not None:
         mask = read_image(args.mask)
         if mask.ndim != 2:

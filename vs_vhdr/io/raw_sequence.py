@@ -38,6 +38,7 @@ class RawSequence:
         *,
         black_level: Levels = None,
         white_level: float | None = None,
+        allow_gaps: bool = False,
     ) -> None:
         """Check the numbering and the files' tags, decode the first frame.
 
@@ -45,6 +46,7 @@ class RawSequence:
             frames: frame numbers and raw files, e.g. from :func:`raw_frames`.
             black_level, white_level: overrides of the files' levels in DN (see
                 :func:`vs_vhdr.io.raw.read_raw`).
+            allow_gaps: accept gaps in the numbering (a set of stills, not a video).
 
         Raises:
             InvalidArgumentError: missing frames, or files of other cameras, sizes or CFAs.
@@ -53,7 +55,8 @@ class RawSequence:
         self.frames = sorted(frames)
         if not self.frames:
             raise NoMatchingFilesError("raw sequence: no frames given")
-        _check_numbering(self.frames)
+        if not allow_gaps:
+            _check_numbering(self.frames)
         for _, path in self.frames:
             if not is_raw_path(path):
                 raise InvalidArgumentError(
@@ -71,6 +74,16 @@ class RawSequence:
     def numbers(self) -> list[int]:
         """Frame numbers, in order."""
         return [number for number, _ in self.frames]
+
+    @property
+    def black_level(self) -> Levels:
+        """The black level override in DN (None: each file's own)."""
+        return self._black_level
+
+    @property
+    def white_level(self) -> float | None:
+        """The white level override in DN (None: each file's own)."""
+        return self._white_level
 
     @property
     def cfa(self) -> str:
@@ -165,7 +178,11 @@ def open_raw_sequence(
 
 
 def open_raw_input(
-    inputs: Inputs, *, black_level: Levels = None, white_level: float | None = None
+    inputs: Inputs,
+    *,
+    black_level: Levels = None,
+    white_level: float | None = None,
+    allow_gaps: bool = False,
 ) -> RawSequence | None:
     """:class:`RawSequence` when ``inputs`` name raw files (by extension), else None.
 
@@ -174,7 +191,9 @@ def open_raw_input(
     frames = raw_frames(inputs)
     if not any(is_raw_path(path) for _, path in frames):
         return None
-    return RawSequence(frames, black_level=black_level, white_level=white_level)
+    return RawSequence(
+        frames, black_level=black_level, white_level=white_level, allow_gaps=allow_gaps
+    )
 
 
 def _numbered(paths: list[Path]) -> list[tuple[int, Path]]:
