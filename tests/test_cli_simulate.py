@@ -171,13 +171,13 @@ def test_bad_inputs_give_one_line_and_status_2(
         assert not (tmp_path / "o").exists()
 
 
-def test_demo_simulates_into_its_folder(tmp_path: Path) -> None:
-    (tmp_path / "demo" / "simulated").mkdir(parents=True)  # a re-run replaces its own output
-    (tmp_path / "demo" / "simulated" / "capture.json").write_text("{}")
+def test_demo_simulates_held_out_clips_into_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "demo" / "forest-uniform" / "simulated").mkdir(parents=True)  # re-runs replace
+    (tmp_path / "demo" / "forest-uniform" / "simulated" / "capture.json").write_text("{}")
     lines = run_demo(tmp_path / "demo", [DemoStep("simulate", simulate_step)])
-    assert lines[0].startswith("simulate: 16 coded raw frames")
-    raw, gt, mask = read_dir(tmp_path / "demo" / "simulated")
-    assert raw.shape == (16, 192, 256) and gt.max() > 1.0  # highlights beyond saturation
+    assert lines[0].startswith("simulate: 2 clips of 12 coded frames 128x192 (builtin:forest)")
+    raw, gt, mask = read_dir(tmp_path / "demo" / "forest-uniform" / "simulated")
+    assert raw.shape == (12, 128, 192) and gt.max() > 1.0  # highlights beyond saturation
 
 
 def test_help_lists_simulate_and_demo() -> None:

@@ -58,19 +58,6 @@ def test_engine_does_not_import_vapoursynth():
     assert result.stdout.strip() == "[]"
 
 
-@pytest.fixture(scope="module")
-def vspipe_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for ``vspipe``: our source tree on the path, the plugin loadable."""
-    config = run([sys.executable, "-m", "vapoursynth", "config"], cwd=ROOT)
-    assert config.returncode == 0, config.stderr
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    if installed_plugin() is None:
-        env["VAPOURSYNTH_EXTRA_PLUGIN_PATH"] = str(
-            build_shim(tmp_path_factory.mktemp("shim")).parent
-        )
-    return env
-
-
 def test_vspipe_renders_the_example_script(tmp_path, vspipe_env):
     rng = np.random.default_rng(5)
     shot, out = tmp_path / "shot", tmp_path / "hdr"
