@@ -93,6 +93,12 @@ class _StopRequest:
         self.signal_name = signal.Signals(signum).name
 
 
+def _ignore_stop_signals(worker_id: int) -> None:
+    """DataLoader workers leave SIGINT/SIGTERM to the trainer, which stops them after saving."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def train(config: TrainConfig, run_dir: str | Path, *, resume: bool = False) -> TrainResult:
     """Train (or resume) a run in ``run_dir``; under torchrun every rank calls this.
 
@@ -182,6 +188,7 @@ class _Run:
             sampler=sampler,
             num_workers=cfg.data.workers,
             pin_memory=ctx.device.type == "cuda",
+            worker_init_fn=_ignore_stop_signals,
         )
         bar = tqdm(
             total=cfg.run.steps,
@@ -213,7 +220,7 @@ class _Run:
             if self.step % cfg.run.checkpoint_every == 0 or self.step == cfg.run.steps or stop:
                 self._checkpoint()
                 last_saved = self.step
-            if stop:
+            if stop and self.step < cfg.run.steps:
                 stopped_by = self.stop.signal_name or "another rank"
                 break
         bar.close()
