@@ -74,14 +74,17 @@ class RunLog:
                 self._writer.add_scalar(f"{stream}/{key}", value, step)
 
     def plot(self) -> Path:
-        """Write ``curves.png``: every logged quantity against step, log-scaled when positive."""
+        """Write ``curves.png``: every quantity that changes against step, log-scaled when positive."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         series = {s: self.rows(s) for s in STREAMS}
-        names = sorted({k for rows in series.values() for r in rows for k in r if k != "step"})
+        names = sorted(
+            {k for rows in series.values() for r in rows for k in r if k != "step"}
+            - _constant(series)
+        )
         count = max(len(names), 1)
         cols = min(count, 3)
         nrows = (count + cols - 1) // cols
@@ -123,3 +126,13 @@ class RunLog:
             writer.writeheader()
             writer.writerows(rows)
         write_text_atomic(self.folder / f"{stream}.csv", buffer.getvalue())
+
+
+def _constant(series: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Names logged more than once, always with one value (a disabled loss term, a fixed lr)."""
+    values: dict[str, list[float]] = {}
+    for rows in series.values():
+        for row in rows:
+            for key, value in row.items():
+                values.setdefault(key, []).append(value)
+    return {k for k, v in values.items() if len(v) > 1 and len(set(v)) == 1}
