@@ -60,8 +60,9 @@ class RawSequence:
         for _, path in self.frames:
             if not is_raw_path(path):
                 raise InvalidArgumentError(
-                    f"raw sequence: {path} is not a camera raw file; expected every frame to be "
-                    f"raw like {self.frames[0][1]}"
+                    f"raw sequence: {path} is not a camera raw file (extension "
+                    f"{path.suffix!r}); expected DNG / camera raw frames only (.dng, .cr2, .nef, "
+                    ".arw, ...)"
                 )
         self._black_level, self._white_level = black_level, white_level
         _, self.info = read_raw(self.frames[0][1], black_level=black_level, white_level=white_level)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import vapoursynth as vs
 
+from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.io.images import read_image
 from vs_vhdr.plugins import get_host
@@ -94,13 +95,15 @@ def _from_file(raw: vs.VideoNode, mask_file: object) -> np.ndarray:
 
 
 def _from_camera(raw: vs.VideoNode, camera: object) -> MaskSource:
-    if not isinstance(camera, str):
+    """A calibration name or path, or a ``CameraId`` read from the clip's frame props."""
+    if not isinstance(camera, str | CameraId):
         raise InvalidArgumentError(
             f"camera={camera!r}; expected a calibration name or calibration .json path"
         )
     calibration = get_host().calibration(camera)
+    where = f"camera={camera!r}" if isinstance(camera, str) else f"camera {camera.describe()}"
     return MaskSource(
-        calibration.mask_for(raw.height, raw.width, where=f"camera={camera!r}"),
+        calibration.mask_for(raw.height, raw.width, where=where),
         primaries=calibration.primaries,
         cfa=calibration.cfa,
         levels=(calibration.black_level, calibration.white_level),

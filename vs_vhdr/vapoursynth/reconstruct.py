@@ -24,6 +24,7 @@ from vs_vhdr.vapoursynth.frames import (
 )
 from vs_vhdr.vapoursynth.masks import MaskSource, mask_source
 from vs_vhdr.vapoursynth.parallel import frame_map
+from vs_vhdr.vapoursynth.rawsource import camera_and_cfa
 
 FUNCTION = "vhdr.Reconstruct"
 
@@ -49,10 +50,12 @@ def reconstruct(
         mask_file: a mask image (EXR channel Y, ``.npy`` or 16-bit ``.png``), same size.
         camera: a camera calibration name or ``.json`` path, resolved through the plugins; it
             also gives the CFA, the black and white levels of integer raw and ``_Primaries``.
-            Exactly one of ``mask``, ``mask_file`` and ``camera`` is given.
+            Exactly one of ``mask``, ``mask_file`` and ``camera`` is given, or none when the
+            clip's frame props name the camera (``vhdr.RawSource`` clips: ``CameraMake``,
+            ``CameraModel``, ``CameraSerial``).
         model: registered model name (plugin models included) or weights file path.
-        cfa: Bayer pattern, the letter at (row 0, col 0) first; None means the camera's, else
-            ``RGGB``.
+        cfa: Bayer pattern, the letter at (row 0, col 0) first; None means the clip's ``CFA``
+            frame prop (``vhdr.RawSource``), else the camera's, else ``RGGB``.
         white_level: integer raw value of saturation in DN (0: the camera's, else the format's
             maximum); values above it are clipped to 1. Must be 0 for ``GRAYS``.
         window: frames per network pass.
@@ -71,11 +74,12 @@ def reconstruct(
     try:
         raw = check_constant(clip, "clip")
         raw_levels(raw.format, _as_int("white_level", white_level))  # format errors come first
-        source = mask_source(raw, mask, mask_file, camera)
+        from_props = camera_and_cfa(raw, (mask, mask_file, camera), camera, cfa)
+        source = mask_source(raw, mask, mask_file, from_props[0])
         levels = raw_levels(raw.format, white_level, source.levels)
         options = EngineOptions(
             model=model,
-            cfa=_pick_cfa(cfa, source),
+            cfa=_pick_cfa(from_props[1], source),
             window=window,
             tile=tile,
             device=device,
