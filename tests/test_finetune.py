@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import vs_vhdr
-from tests.train_support import install_plugin
+from tests.train_support import install_plugin, uninstall_plugin
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.calibration.schema import MaskCalibration, save_calibration
 from vs_vhdr.cli.main import main
@@ -52,8 +52,16 @@ def test_finetune_c3ded_writes_weights_create_model_loads(threads, tmp_path):
     assert output.shape == (1, 3, 3, 16, 16) and torch.isfinite(output).all()
 
 
-def test_finetune_from_a_calibration_file_uses_its_mask_and_cfa(threads, tmp_path, capsys):
+@pytest.fixture
+def tiny_plugin(tmp_path):
     install_plugin(tmp_path / "plugin")
+    yield
+    uninstall_plugin(tmp_path / "plugin")
+
+
+def test_finetune_from_a_calibration_file_uses_its_mask_and_cfa(
+    threads, tiny_plugin, tmp_path, capsys
+):
     mask = np.random.default_rng(2).random((24, 24), dtype=np.float32)
     calibration = MaskCalibration(
         name="studio-a", camera=CameraId(make="Acme", model="One"), mask=mask, cfa="GRBG"

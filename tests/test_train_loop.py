@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.train_support import ROOT, install_plugin, tiny_config
+from tests.train_support import ROOT, install_plugin, tiny_config, uninstall_plugin
 from vs_vhdr.cli.main import main
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.plugins import get_host
@@ -32,6 +32,7 @@ def env(tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield install_plugin(tmp_path / "plugin")
+    uninstall_plugin(tmp_path / "plugin")
     torch.set_num_threads(threads)
 
 

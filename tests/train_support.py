@@ -73,6 +73,13 @@ def install_plugin(folder: Path) -> dict[str, str]:
     return env
 
 
+def uninstall_plugin(folder: Path) -> None:
+    """Undo :func:`install_plugin` for this process (other tests see the usual plugins again)."""
+    while str(folder) in sys.path:
+        sys.path.remove(str(folder))
+    reset_host()
+
+
 def tiny_config(tmp: Path, **sections: dict[str, object]) -> Path:
     """Write a small TOML config for ``tiny3d`` (sections override the defaults) and return it."""
     base: dict[str, dict[str, object]] = {
