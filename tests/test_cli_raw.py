@@ -11,6 +11,7 @@ import torch
 from tests.engine_toy import mask_of, raw_clip
 from vs_vhdr.calibration import CameraId, MaskCalibration, load_calibration, save_calibration
 from vs_vhdr.cli.main import main
+from vs_vhdr.cli.simulate import read_dir, replay_dir
 from vs_vhdr.imaging.capture import CaptureSettings, capture
 from vs_vhdr.imaging.masks import make_mask, mask_settings
 from vs_vhdr.io.dng import write_dng
@@ -141,3 +142,29 @@ def test_calibrate_reads_dng_flat_fields_with_their_cfa_levels_and_camera(
     assert calibration.measurement["raw_black_levels"] == [60.0, 62.0, 64.0, 66.0]
     assert calibration.camera == CameraId(make="Acme", model="Coded One", serial="A-17")
     assert np.sqrt(np.mean((calibration.mask - mask) ** 2)) < 0.02
+
+
+def test_simulate_writes_dng_captures_that_read_back_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim"
+    argv = [
+        "simulate", "procedural:day", "--out", str(out), "--frames", "3", "--crop", "24x32",
+        "--cfa", "GRBG", "--bits", "10", "--seed", "5", "--format", "dng",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    assert sorted(p.name for p in out.glob("raw.*")) == [f"raw.000{i}.dng" for i in range(3)]
+    raw, _, mask = read_dir(out)
+    replayed, _ = replay_dir(out)  # the simulator's frames, recomputed from capture.json
+    np.testing.assert_allclose(raw, replayed, rtol=0, atol=1e-6)
+    assert len(np.unique(raw)) > 100
+    mosaic, info = read_raw(out / "raw.0001.dng")
+    assert (info.cfa, info.white_level, info.black_levels) == ("GRBG", 1023.0, (0.0,) * 4)
+    assert main(["reconstruct", str(out), "--mask", str(out / "mask.exr"), "--device", "cpu",
+                 "--model", "c3d", "--window", "4", "--out", str(tmp_path / "hdr.%04d.exr")]) == 0  # fmt: skip
+    assert read_exr_rgb(tmp_path / "hdr.0002.exr").shape == (24, 32, 3)
+    capsys.readouterr()
+    small = [*argv[:3], str(tmp_path / "sim16"), *argv[4:7], "16x16", *argv[8:]]
+    assert main(small) == 2
+    assert "--format dng: frames are 16x16; expected at least 22x22" in capsys.readouterr().err
+    assert not (tmp_path / "sim16").exists()

@@ -1,7 +1,8 @@
 """``vhdr simulate``: HDR video → coded raw frames, mask, ground truth and ``capture.json``.
 
 Writes, into a new folder (CONTRACT §2): ``raw.%04d.exr`` (one float channel ``Y``, values in
-[0, 1]), ``mask.exr`` (``Y``), ``gt.%04d.exr`` (RGB, exposure-normalised) and ``capture.json``
+[0, 1]; with ``--format dng`` ``raw.%04d.dng`` instead: 16-bit Bayer DNG with CFA, levels and
+camera tags, see docs/raw.md), ``mask.exr`` (``Y``), ``gt.%04d.exr`` (RGB, exposure-normalised) and ``capture.json``
 (every parameter and seed; :func:`replay_dir` recomputes the frames bit for bit) and, when the
 scene's motion is known, ``motion.npy`` (``(T−1)×H×W×2`` float32 ``(dy, dx)`` pixels, the layout
 ``vhdr eval --motion`` reads). Frames are
@@ -30,14 +31,19 @@ from vs_vhdr.imaging.capture import (
 from vs_vhdr.imaging.exposure import auto_exposure, expose, luminance, parse_exposure
 from vs_vhdr.imaging.noise import noise_preset
 from vs_vhdr.imaging.response import parse_response
+from vs_vhdr.io.dng import MIN_SIZE as DNG_MIN_SIZE
+from vs_vhdr.io.dng import write_dng
 from vs_vhdr.io.exr import read_exr_rgb, write_exr
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.outdir import atomic_directory
+from vs_vhdr.io.raw import is_raw_path, read_raw
 from vs_vhdr.io.sequence import format_frame
 from vs_vhdr.scenes.base import Crop, Shot
 from vs_vhdr.scenes.shots import SequenceShot, open_shot
 
 RAW_PATTERN, GT_PATTERN = "raw.%04d.exr", "gt.%04d.exr"
+RAW_PATTERNS = {"exr": RAW_PATTERN, "dng": "raw.%04d.dng"}
+"""Raw frame file names per ``--format``."""
 MASK_FILE, RECORD_FILE, MOTION_FILE = "mask.exr", "capture.json", "motion.npy"
 GENERATED_MASKS = ("uniform", "lowfreq", "binary")
 CACHE_BYTES = 256 * 2**20
@@ -68,6 +74,12 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("--mask-p", type=float, default=0.5, help="open-cell probability")
     parser.add_argument("--cfa", default="RGGB", help="RGGB, BGGR, GRBG or GBRG")
     parser.add_argument("--bits", type=int, default=12, help="ADC bits, 8-16 (default 12)")
+    parser.add_argument(
+        "--format",
+        choices=tuple(RAW_PATTERNS),
+        default="exr",
+        help="raw frames as float EXR (Y) or as DNG a raw developer opens (min. 22x22)",
+    )
     parser.add_argument("--exposure", default="auto", help="auto (median -> 0.18) or a scale")
     parser.add_argument("--noise", default="default", help="none, clean, default, low-light")
     parser.add_argument("--response", default="linear", help="linear, srgb, gamma[:G], lut:FILE")
@@ -96,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         crop=parse_size(args.crop) if args.crop else None,
         seed=args.seed,
         force=args.force,
+        raw_format=args.format,
     )
     print(
         f"vhdr simulate: {record.num_frames} frames of {record.height}x{record.width} in "
@@ -129,8 +142,18 @@ def simulate_to_dir(
     crop: tuple[int, int] | None = None,
     seed: int = 0,
     force: bool = False,
+    raw_format: str = "exr",
 ) -> CaptureRecord:
-    """Simulate ``inputs`` (see :func:`vs_vhdr.scenes.shots.open_shot`) into folder ``out``."""
+    """Simulate ``inputs`` (see :func:`vs_vhdr.scenes.shots.open_shot`) into folder ``out``.
+
+    ``raw_format`` ``"dng"`` writes the raw frames as DNG (:func:`vs_vhdr.io.dng.write_dng`,
+    black 0, white ``2**bits − 1``: the quantised frames exactly) instead of float EXR.
+    """
+    if raw_format not in RAW_PATTERNS:
+        raise InvalidArgumentError(
+            f"--format: {raw_format!r}; expected one of {', '.join(RAW_PATTERNS)}"
+        )
+    raw_pattern = RAW_PATTERNS[raw_format]
     seeds = derive_seeds(seed)
     settings = CaptureSettings(
         cfa=cfa,
@@ -150,6 +173,11 @@ def simulate_to_dir(
         shot = open_shot(inputs, **opened)
         count, window = _window(shot, frames, crop)
         height, width = window[2], window[3]
+        if raw_format == "dng" and min(height, width) < DNG_MIN_SIZE:
+            raise InvalidArgumentError(
+                f"--format dng: frames are {height}x{width}; expected at least "
+                f"{DNG_MIN_SIZE}x{DNG_MIN_SIZE} (the smallest raw LibRaw decodes)"
+            )
         mask_spec = _mask_spec(mask, seeds["mask"], mask_cell, mask_sigma, mask_p)
         phi = masks.make_mask(mask_spec, height, width)
         cache: list[np.ndarray] = []
@@ -161,10 +189,13 @@ def simulate_to_dir(
             hdr = cache[i] if cache else shot.frames(i, 1, window)[0]
             gt = expose(hdr, scale)
             raw = capture_frames(gt, phi, settings, first_frame=i)[0]
-            write_exr(folder / format_frame(RAW_PATTERN, i), raw, attributes={"vhdrCfa": cfa})
+            if raw_format == "dng":
+                write_dng(folder / format_frame(raw_pattern, i), raw, cfa=cfa, bits=bits)
+            else:
+                write_exr(folder / format_frame(raw_pattern, i), raw, attributes={"vhdrCfa": cfa})
             write_exr(folder / format_frame(GT_PATTERN, i), gt)
         write_exr(folder / MASK_FILE, phi)
-        outputs = {"raw": RAW_PATTERN, "gt": GT_PATTERN, "mask": MASK_FILE}
+        outputs = {"raw": raw_pattern, "gt": GT_PATTERN, "mask": MASK_FILE}
         motion = shot.motion(0, count, window)
         if motion is not None:
             np.save(folder / MOTION_FILE, motion.displacement)
@@ -210,8 +241,10 @@ def replay_dir(folder: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
 def read_dir(folder: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read ``(raw T×H×W, gt T×H×W×3, mask H×W)`` back from a ``vhdr simulate`` folder."""
     path = Path(folder)
-    count = CaptureRecord.load(path / RECORD_FILE).num_frames
-    raw = np.stack([read_image(path / format_frame(RAW_PATTERN, i)) for i in range(count)])
+    record = CaptureRecord.load(path / RECORD_FILE)
+    count, pattern = record.num_frames, record.source["outputs"]["raw"]
+    read = read_image if not is_raw_path(pattern) else lambda p: read_raw(p)[0]
+    raw = np.stack([read(path / format_frame(pattern, i)) for i in range(count)])
     gt = np.stack([read_exr_rgb(path / format_frame(GT_PATTERN, i)) for i in range(count)])
     return raw, gt, read_image(path / MASK_FILE)
 
