@@ -108,6 +108,8 @@ def test_level_overrides(tmp_path):
         read_raw(tmp_path / "o.dng", white_level=50)
     with pytest.raises(InvalidArgumentError, match="black_level"):
         read_raw(tmp_path / "o.dng", black_level=(1, 2))
+    with pytest.raises(InvalidArgumentError, match="black_level"):
+        read_raw(tmp_path / "o.dng", black_level="dark")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -166,10 +166,12 @@ def read_raw(
     black = _levels(black_level, file_black, p)
     white = float(white_level) if white_level is not None else file_white
     if not white > max(black):
-        where = "white_level" if white_level is not None or black_level is not None else str(p)
-        raise (InvalidArgumentError if where == "white_level" else UnreadableFileError)(
-            f"read_raw: {where}: white level {white:g} is not above the black levels "
-            f"{[round(b, 3) for b in black]} of {p}; expected white > black"
+        overridden = white_level is not None or black_level is not None
+        kind = InvalidArgumentError if overridden else UnreadableFileError
+        raise kind(
+            f"read_raw: {p}: white level {white:g} is not above the black levels "
+            f"{[round(b, 3) for b in black]}; expected white > black"
+            + (" (from black_level/white_level)" if overridden else "")
         )
     _normalise(mosaic, black, white)
     info = RawInfo(
@@ -316,7 +318,10 @@ def _levels(
     override: float | Sequence[float] | None, file_black: tuple[float, ...], path: Path
 ) -> tuple[float, float, float, float]:
     """Black levels at the four 2×2 positions: the override (1 or 4 values) or the file's."""
-    values = file_black if override is None else np.ravel(np.asarray(override, dtype=np.float64))
+    try:
+        values = file_black if override is None else np.ravel(np.asarray(override, np.float64))
+    except (TypeError, ValueError):
+        values = ()
     if len(values) == 1:
         values = tuple(values) * 4
     if len(values) != 4 or not all(math.isfinite(v) and v >= 0 for v in values):
