@@ -21,7 +21,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, receptive_field
-from vs_vhdr.nets.c3d import input_channels
+from vs_vhdr.nets.c3d import (
+    conditioning_for,
+    first_layer_channels,
+    input_channels,
+    stack_receptive_field,
+    start_at_zero,
+)
 
 
 class Layer(NamedTuple):
@@ -86,20 +92,28 @@ class C3DED(VhdrNet):
     Shape:
         input ``B×C×T×H×W`` (C = 3, or 6 when mask-conditioned; any T, H, W >= 1),
         output ``B×3×T×H×W``.
+
+    The mask-conditioned model puts the fixed log-ratio front end of
+    ``vs_vhdr.nets.conditioning`` before layer 1 and adds its base estimate to layer 18's output.
     """
 
     def __init__(self, *, mask_conditioned: bool = False) -> None:
         super().__init__()
-        channels = [input_channels(mask_conditioned)] + [row.channels for row in TABLE3]
+        channels = [first_layer_channels(mask_conditioned)] + [row.channels for row in TABLE3]
         self.layers = nn.ModuleList(
             _make_layer(c_in, row) for c_in, row in zip(channels[:-1], TABLE3)
         )
+        self.conditioning = conditioning_for(mask_conditioned)
+        if self.conditioning is not None:
+            start_at_zero(self.layers[-1])
         self.spec = ModelSpec(
             name="c3ded-m" if mask_conditioned else "c3ded",
             family="c3ded",
             mask_conditioned=mask_conditioned,
-            in_channels=channels[0],
-            receptive_field=receptive_field(conv_layers(self), SPATIAL_MULTIPLE),
+            in_channels=input_channels(mask_conditioned),
+            receptive_field=stack_receptive_field(
+                receptive_field(conv_layers(self), SPATIAL_MULTIPLE), mask_conditioned
+            ),
             spatial_multiple=SPATIAL_MULTIPLE,
             kwargs={},
         )
@@ -108,6 +122,9 @@ class C3DED(VhdrNet):
         """Spread input ``B×C×T×H×W`` → log HDR ``B×3×T×H×W``."""
         self.check_input(x)
         height, width = x.shape[-2:]
+        base = None
+        if self.conditioning is not None:
+            x, base = self.conditioning(x)
         x = _pad_to_multiple(x, SPATIAL_MULTIPLE)
         kept: dict[int, torch.Tensor] = {}
         last = len(self.layers)
@@ -119,7 +136,8 @@ class C3DED(VhdrNet):
                 x = x + kept.pop(SKIPS[index])
             if index in SKIPS.values():
                 kept[index] = x
-        return x[..., :height, :width]
+        x = x[..., :height, :width]
+        return x if base is None else x + base
 
 
 def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
