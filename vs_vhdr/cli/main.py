@@ -24,6 +24,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "demo",
     "train",
     "finetune",
+    "export-nuke",
 )
 
 
