@@ -128,8 +128,7 @@ def test_knobs_target_exposure_bottom_up_and_wide_output(exported: Exported) -> 
     with torch.no_grad():
         flipped = exported.module(wide(raw[:, ::-1].copy(), flipped_mask))[0].permute(1, 2, 0)
     exported.module.bottom_up = False
-    if exported.mask is None:  # a baked mask is top-down; only the mask-free models flip alone
-        np.testing.assert_allclose(flipped.numpy()[::-1], centre, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(flipped.numpy()[::-1], centre, rtol=1e-5, atol=1e-6)
     exported.module.wide_output = True
     with torch.no_grad():
         out = exported.module(wide(raw, exported.mask))
@@ -196,6 +195,20 @@ def test_mask_from_input_channel(tmp_path: Path) -> None:
     assert json.loads(exported.result.sidecar_path.read_text())["mask"] == "input channel 1"
     with pytest.raises(SCRIPT_ERRORS, match="channel 1"):
         exported.module(torch.zeros(1, 1, H, T * W))
+
+
+@pytest.mark.parametrize("cfa", ["GRBG", "BGGR"])
+def test_other_cfas_match_the_engine(tmp_path: Path, cfa: str) -> None:
+    model = create_model("c3d", weights=False)
+    result = export_nuke("c3d", tmp_path, window=2, cfa=cfa, model=model)
+    assert json.loads(result.sidecar_path.read_text())["cfa"] == cfa
+    raw = clip()[:2]
+    engine = Reconstructor(EngineOptions(model="c3d", cfa=cfa, window=2, device="cpu"), model=model)
+    module = torch.jit.load(str(result.module_path))
+    module.wide_output = False
+    with torch.no_grad():
+        got = module(wide(raw))[0].permute(1, 2, 0).numpy()
+    assert max_dlog(got, engine.reconstruct_window(raw)[1]) < 1e-3
 
 
 def test_export_refuses_missing_mask_and_existing_files(tmp_path: Path) -> None:

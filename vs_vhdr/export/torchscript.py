@@ -1,9 +1,10 @@
 """Export a vhdr model as TorchScript for Nuke's Inference node (``vhdr export-nuke``).
 
-The network is traced and the wrapper
-(:class:`~vs_vhdr.export.window_module.WindowModule`) is scripted, so its branches and knobs stay
-live; ``vs_vhdr.export.portable`` writes the file so that old Torch reads it. Every export is checked against the engine on a random window before it is written, and a
-JSON sidecar records the export (torch version, TorchScript file-format version, knobs, check).
+The network is traced (at a size that makes its own padding traced, size-generic) and the
+wrapper (:class:`~vs_vhdr.export.window_module.WindowModule`) is scripted, so its branches and
+knobs stay live; ``vs_vhdr.export.portable`` writes the file so that old Torch reads it. Every
+export is checked against the engine on a random window before it is written, and a JSON sidecar
+records the export (torch version, TorchScript file-format version, knobs, check).
 """
 
 import contextlib
@@ -172,7 +173,7 @@ def export_nuke(
     save_portable(module, module_path, force=force)
     sidecar = _sidecar(spec, module, window, cfa, mask_source, mask_from_input, max_dlog, size)
     sidecar["file_format_version"] = file_format_version(module_path)
-    write_text_atomic(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
+    write_text_atomic(sidecar_path, json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
     return NukeExport(module_path, sidecar_path, max_dlog, sidecar)
 
 
@@ -269,14 +270,3 @@ def _quiet() -> Iterator[None]:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-
-
-__all__ = [
-    "CHECK_TOLERANCE",
-    "NukeExport",
-    "build_window_module",
-    "check_against_engine",
-    "export_nuke",
-    "file_format_version",
-    "script_network",
-]
