@@ -15,16 +15,16 @@ from vs_vhdr.errors import VhdrError
 from vs_vhdr.plugins import get_host
 
 SUBCOMMANDS: tuple[str, ...] = (
-    "calibrate",
-    "eval",
-    "plugins",
-    "reconstruct",
-    "serve",
     "simulate",
-    "demo",
+    "reconstruct",
+    "eval",
     "train",
     "finetune",
+    "calibrate",
+    "plugins",
+    "serve",
     "export-nuke",
+    "demo",
 )
 
 
