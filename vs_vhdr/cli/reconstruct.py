@@ -7,7 +7,6 @@ frames of one whole run. Outputs are written atomically; existing ones are refus
 """
 
 import argparse
-import functools
 import re
 import resource
 import sys
@@ -26,6 +25,7 @@ from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.engine.options import PRECISIONS
 from vs_vhdr.engine.windows import PAD_MODES
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
+from vs_vhdr.io.background import BackgroundWriter, ReadAhead
 from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_mono, write_exr
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.raw_sequence import RawSequence
@@ -85,11 +85,22 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("--half", action="store_true", help="write 16-bit half floats")
     parser.add_argument("--resume", action="store_true", help="skip frames already written")
     parser.add_argument("--force", action="store_true", help="replace existing output frames")
+    parser.add_argument(
+        "--io-threads",
+        type=int,
+        default=2,
+        metavar="N",
+        help="threads reading and writing frames while the network runs (0: inline)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Reconstruct and write the frames; print a summary line."""
+    if args.io_threads < 0:
+        raise InvalidArgumentError(
+            f"reconstruct: --io-threads {args.io_threads}; expected 0 (inline) or more threads"
+        )
     raw = open_cli_raw(args.inputs, args.black_level, args.white_level, "reconstruct")
     frames = raw.frames if raw is not None else expand_many(args.inputs)
     gaps = missing_frames(frames)
@@ -124,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    @functools.lru_cache(maxsize=2 * options.window + 2)
-    def get_raw(i: int) -> np.ndarray:
+    def read_raw(i: int) -> np.ndarray:
         return raw.read(i) if raw is not None else normalise(read_exr_mono(frames[i][1]))
 
     attributes = {"software": f"vhdr {__version__}", "vhdrModel": args.model}
@@ -136,11 +146,24 @@ def run(args: argparse.Namespace) -> int:
     if reconstructor.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(reconstructor.device)
     started = time.perf_counter()
-    for i in tqdm(todo, desc="reconstruct", unit="frame", disable=None):
-        hdr = reconstructor.output_frame(i, len(frames), get_raw)
-        write_exr(
-            outputs[i], hdr, half=args.half, chromaticities=chromaticities, attributes=attributes
-        )
+    stride = options.window - int(options.overlap or 0)
+    keep = 2 * options.window + stride + 1  # frames of this window, the next and the one before
+    with (
+        ReadAhead(read_raw, args.io_threads, keep=keep) as get_raw,
+        BackgroundWriter(args.io_threads) as writer,
+    ):
+        for k, i in enumerate(tqdm(todo, desc="reconstruct", unit="frame", disable=None)):
+            ahead = todo[min(k + stride, len(todo) - 1)]  # read the next window's frames now
+            get_raw.prefetch(reconstructor.frames_needed(ahead, len(frames)))
+            hdr = reconstructor.output_frame(i, len(frames), get_raw)
+            writer.submit(
+                write_exr,
+                outputs[i],
+                hdr,
+                half=args.half,
+                chromaticities=chromaticities,
+                attributes=attributes,
+            )
     seconds = time.perf_counter() - started
     print(_summary(reconstructor, len(todo), len(wanted) - len(todo), seconds))
     return 0

@@ -34,7 +34,12 @@ class EngineOptions:
             precision runs the network under autocast; the exp back to linear is always fp32.
         cache_windows: network windows kept in the cache; 0 means the minimum for sequential
             access (enough that each window is computed once when frames are read in order).
-        channels_last: use the channels-last-3d memory layout; None means on CUDA only.
+        channels_last: use the channels-last-3d memory layout; None means yes (faster on CUDA
+            and, through oneDNN, on the CPU); False keeps the contiguous layout.
+        tile_batch: tiles of the same size run through the network together, up to this many
+            per pass (more parallel work per pass on GPUs; more memory).
+        compile: run the model through ``torch.compile`` (worth it on CUDA for long clips; the
+            first pass of every new tile size compiles, tens of seconds).
     """
 
     model: str = "default"
@@ -48,6 +53,8 @@ class EngineOptions:
     precision: str = "auto"
     cache_windows: int = 0
     channels_last: bool | None = None
+    tile_batch: int = 1
+    compile: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
@@ -66,6 +73,9 @@ class EngineOptions:
         if self.tile_margin is not None:
             _check_int("tile_margin", self.tile_margin, 0)
         _check_int("cache_windows", self.cache_windows, 0)
+        _check_int("tile_batch", self.tile_batch, 1)
+        if not isinstance(self.compile, bool):
+            raise InvalidArgumentError(f"EngineOptions: compile={self.compile!r}; expected a bool")
         if self.pad not in PAD_MODES:
             raise InvalidArgumentError(
                 f"EngineOptions: pad={self.pad!r}; expected one of {', '.join(PAD_MODES)}"

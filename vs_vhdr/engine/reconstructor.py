@@ -22,7 +22,19 @@ from vs_vhdr.engine.network import NetworkRunner
 from vs_vhdr.engine.options import EngineOptions
 from vs_vhdr.engine.windows import WindowPlan
 from vs_vhdr.errors import InvalidArgumentError
-from vs_vhdr.units import from_log
+from vs_vhdr.units import LOG_EPS
+
+
+def linear_from_log(log: np.ndarray) -> np.ndarray:
+    """``vs_vhdr.units.from_log`` in numpy: ``max(exp(log) - LOG_EPS, 0)``, float32.
+
+    numpy, not torch: these per-frame elementwise passes are too small for a thread pool, and
+    on a busy CPU torch's pool made them 100× slower than one thread (benchmarks/results).
+    """
+    linear = np.exp(log, dtype=np.float32)
+    linear -= np.float32(LOG_EPS)
+    return np.maximum(linear, 0, out=linear)
+
 
 FrameGetter = Callable[[int], np.ndarray]
 """Returns the ``H×W`` raw frame (or mask) at a 0-based clip index."""
@@ -145,7 +157,7 @@ class Reconstructor:
         assert blended is not None  # every frame lies in at least one window
         with self._lock:
             self._counts["output_frames"] += 1
-        return from_log(torch.from_numpy(blended)).numpy()
+        return linear_from_log(blended)
 
     def reconstruct_window(self, raw: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """One network pass (tiled as configured): raw ``T×H×W`` → linear HDR ``T×H×W×3``.
@@ -167,7 +179,7 @@ class Reconstructor:
                     f"raw's {raw.shape[0]}"
                 )
         log = self.runner.run_log(raw, mask_t)
-        return from_log(torch.from_numpy(log)).numpy()
+        return linear_from_log(log)
 
     def _window_log(
         self, frames: tuple[int, ...], get_raw: FrameGetter, get_mask: FrameGetter | None
