@@ -100,6 +100,12 @@ def default_changes(
             {"engine": {"tile_batch": 4}},
         ),
         Change(
+            "input checks + CFA spread on one CPU thread, not torch's pool",
+            config("c3ded", "chunk"),
+            {"pass_threads": None},
+            {"pass_threads": 1},
+        ),
+        Change(
             "EXR reads ahead and writes behind (--io-threads 2 vs 0)",
             config("c3ded", "cli"),
             {"io_threads": 0},

@@ -66,6 +66,8 @@ class Config:
         engine: extra ``EngineOptions`` fields (``tile_batch``, ``compile``, ``channels_last``).
         io_threads: ``vhdr reconstruct --io-threads`` of the ``cli`` mode.
         pinned: force the engine's pinned, non-blocking CUDA copies on or off (None: default).
+        pass_threads: the engine's CPU threads for its elementwise passes (1, its default;
+            None: torch's pool).
         peak: measure the conv3d peak before and after the modes, in the same process.
     """
 
@@ -82,6 +84,7 @@ class Config:
     engine: dict[str, Any] = field(default_factory=dict)
     io_threads: int = 2
     pinned: bool | None = None
+    pass_threads: int | None = 1
     peak: bool = True
 
     def options(self, **changes: Any) -> EngineOptions:
@@ -116,9 +119,10 @@ def prepare(config: Config) -> tuple[dict[str, Callable[[], Timed]], torch.devic
         "chunk": Reconstructor(config.options(overlap=0), mask, model=model),
         "overlap": Reconstructor(config.options(), mask, model=model),
     }
-    if config.pinned is not None:
-        for engine in engines.values():
+    for engine in engines.values():
+        if config.pinned is not None:
             engine.runner.pinned = config.pinned and engine.device.type == "cuda"
+        engine.runner.pass_threads = config.pass_threads
     runs: dict[str, Callable[[], Timed]] = {
         "bare": _bare_run(engines["bare"], config, mask),
         "chunk": lambda: _engine_run(engines["chunk"], config),

@@ -90,3 +90,15 @@ def test_cuda_copies_pinned_or_not_give_the_cpu_pixels(pinned: bool) -> None:
     rec.runner.pinned = pinned
     out = rec.reconstruct_window(raw)
     assert np.allclose(np.log(out + 1e-4), np.log(reference + 1e-4), atol=1e-3)
+
+
+def test_one_thread_input_passes_keep_the_pool_and_the_pixels() -> None:
+    raw, mask = raw_clip(8, 20, 24), mask_of(20, 24)
+    model = TinyNet(mask_conditioned=True)
+    rec = Reconstructor(EngineOptions(**CPU), mask, model=model)
+    assert rec.runner.pass_threads == 1
+    pool = torch.get_num_threads()
+    one = rec.reconstruct_window(raw)
+    assert torch.get_num_threads() == pool
+    rec.runner.pass_threads = None
+    assert np.array_equal(rec.reconstruct_window(raw), one)

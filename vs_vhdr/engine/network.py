@@ -70,6 +70,8 @@ class NetworkRunner:
             self.forward = torch.compile(self.model, dynamic=False)
         self.pinned = self.device.type == "cuda"
         """Stage copies in page-locked memory, non-blocking (CUDA only; benchmarks turn it off)."""
+        self.pass_threads: int | None = 1
+        """CPU threads of the elementwise passes around the network (None: torch's pool)."""
         self.align = tile_alignment(self.spec.spatial_multiple)
         field = max(int(self.spec.receptive_field[1]), int(self.spec.receptive_field[2]))
         self.margin = round_up(field, self.align)
@@ -132,7 +134,7 @@ class NetworkRunner:
         region = (slice(None), slice(tile.y0, tile.y1), slice(tile.x0, tile.x1))
         raw_t = self._to_device(raw[region])
         mask_t = None if mask is None else self._to_device(mask[region])
-        with _one_cpu_thread(self.device):
+        with _pass_threads(self.device, self.pass_threads):
             return prepare_input(raw_t, mask_t, self.options.cfa, self.spec, origin=tile.origin)
 
     def _to_device(self, array: np.ndarray) -> torch.Tensor:
@@ -159,22 +161,22 @@ class NetworkRunner:
 
 
 @contextlib.contextmanager
-def _one_cpu_thread(device: torch.device) -> Iterator[None]:
-    """On the CPU, run the enclosed (small, elementwise) torch work on one thread.
+def _pass_threads(device: torch.device, threads: int | None) -> Iterator[None]:
+    """On the CPU, run the enclosed (small, elementwise) torch work on ``threads`` threads.
 
     Input checks and the CFA spread are a few passes over the window; with the intra-op pool
     each pass waits for every pool thread, which on a busy machine cost 20-40 ms per pass
     (measured: 100× one thread's time). The convolutions keep the whole pool.
     """
-    if device.type != "cpu":
+    if device.type != "cpu" or threads is None:
         yield
         return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    pool = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(pool)
 
 
 def _finish_copy(out: np.ndarray, tile: Tile, host: torch.Tensor, done: Any) -> None:
