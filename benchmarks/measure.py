@@ -64,7 +64,7 @@ class Config:
         modes: routes to measure (see the module docstring).
         window: frames per network pass.
         engine: extra ``EngineOptions`` fields (``tile_batch``, ``compile``, ``channels_last``).
-        io_threads: ``vhdr reconstruct --io-threads`` of the ``cli`` mode.
+        io_threads: ``vhdr reconstruct --io-threads`` of the ``cli`` mode (None: its default).
         pinned: force the engine's pinned, non-blocking CUDA copies on or off (None: default).
         pass_threads: the engine's CPU threads for its elementwise passes (1, its default;
             None: torch's pool).
@@ -82,7 +82,7 @@ class Config:
     modes: tuple[str, ...] = ("bare", "chunk", "overlap", "cli")
     window: int = 8
     engine: dict[str, Any] = field(default_factory=dict)
-    io_threads: int = 2
+    io_threads: int | None = None
     pinned: bool | None = None
     pass_threads: int | None = 1
     peak: bool = True
@@ -289,7 +289,8 @@ def _cli_run(config: Config, mask: np.ndarray) -> Timed:
             *("--mask", str(folder / "mask.exr"), "--out", str(folder / "out" / "hdr.%04d.exr")),
             *("--model", config.model, "--window", str(config.window), "--overlap", "0"),
             *("--tile", str(config.tile), "--device", config.device),
-            *("--precision", config.precision, "--io-threads", str(config.io_threads)),
+            *("--precision", config.precision),
+            *(() if config.io_threads is None else ("--io-threads", str(config.io_threads))),
         ]
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

@@ -88,16 +88,17 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument(
         "--io-threads",
         type=int,
-        default=2,
+        default=None,
         metavar="N",
-        help="threads reading and writing frames while the network runs (0: inline)",
+        help="threads reading and writing frames while the network runs (0: inline; default "
+        "2 on CUDA, 0 on the CPU, where the network already keeps every core busy)",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Reconstruct and write the frames; print a summary line."""
-    if args.io_threads < 0:
+    if args.io_threads is not None and args.io_threads < 0:
         raise InvalidArgumentError(
             f"reconstruct: --io-threads {args.io_threads}; expected 0 (inline) or more threads"
         )
@@ -146,11 +147,14 @@ def run(args: argparse.Namespace) -> int:
     if reconstructor.device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(reconstructor.device)
     started = time.perf_counter()
+    io_threads = args.io_threads
+    if io_threads is None:  # measured: no gain on a busy 2-core CPU (benchmarks/results)
+        io_threads = 2 if reconstructor.device.type == "cuda" else 0
     stride = options.window - int(options.overlap or 0)
     keep = 2 * options.window + stride + 1  # frames of this window, the next and the one before
     with (
-        ReadAhead(read_raw, args.io_threads, keep=keep) as get_raw,
-        BackgroundWriter(args.io_threads) as writer,
+        ReadAhead(read_raw, io_threads, keep=keep) as get_raw,
+        BackgroundWriter(io_threads) as writer,
     ):
         for k, i in enumerate(tqdm(todo, desc="reconstruct", unit="frame", disable=None)):
             ahead = todo[min(k + stride, len(todo) - 1)]  # read the next window's frames now
