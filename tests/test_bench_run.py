@@ -10,7 +10,7 @@ from benchmarks.peak import conv3d_peak
 from benchmarks.report import markdown, rows
 from benchmarks.run import parse_size
 from benchmarks.targets import check
-from vs_vhdr.errors import InvalidArgumentError
+from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 
 
 def test_sizes() -> None:
@@ -105,3 +105,21 @@ def test_targets_say_by_how_much_they_miss() -> None:
     assert memory["met"] is True and memory["measured"] == "5.24 GB"
     gpu = next(t for t in check([], {}) if "GPU" in t["name"])
     assert gpu["met"] is None
+
+
+def test_chunk_quality_scores_both_modes_through_the_commands(tmp_path) -> None:
+    import json
+
+    from benchmarks import chunk_quality
+
+    argv = ["--frames", "16", "--crop", "24x32", "--device", "cpu", "--out", str(tmp_path)]
+    assert chunk_quality.main(argv) == 0
+    result = json.loads((tmp_path / "chunk_quality-default.json").read_text())
+    chunk, default = (result["scores"][label] for label in chunk_quality.MODES)
+    assert set(chunk) == set(default) and "temporal_error" in chunk
+    assert "1.00 network frames per output" in result["notes"]["chunk (overlap 0)"]
+    assert "1.50 network frames per output" in result["notes"]["default (overlap 4)"]
+    text = (tmp_path / "chunk_quality-default.md").read_text()
+    assert "no trained weights" in text
+    with pytest.raises(OutputExistsError):
+        chunk_quality.main(argv)
