@@ -68,6 +68,9 @@ class NetworkRunner:
         self.forward: nn.Module | Any = self.model
         if options.compile:
             self.forward = torch.compile(self.model, dynamic=False)
+        if self.device.type == "cuda":
+            # video passes repeat a few shapes: let cuDNN time its algorithms once per shape
+            torch.backends.cudnn.benchmark = True
         self.pinned = self.device.type == "cuda"
         """Stage copies in page-locked memory, non-blocking (CUDA only; benchmarks turn it off)."""
         self.pass_threads: int | None = 1
