@@ -153,7 +153,12 @@ class Reconstructor:
         blended: np.ndarray | None = None
         for start, position, weight in plan.blend_weights(n):
             log = self._window_log(plan.window_frames(start), get_raw, get_mask)[position]
-            blended = log * weight if blended is None else blended + log * weight
+            if weight == 1.0:  # one window (chunk mode, clip edges): no blending pass
+                blended = log
+            elif blended is None:
+                blended = log * np.float32(weight)
+            else:
+                blended += log * np.float32(weight)
         assert blended is not None  # every frame lies in at least one window
         with self._lock:
             self._counts["output_frames"] += 1
