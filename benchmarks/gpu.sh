@@ -36,10 +36,10 @@ DEVICE=${DEVICE:-cuda}
 
 "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(),
       torch.cuda.get_device_name() if torch.cuda.is_available() else "")'
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/test_engine_speed.py tests/test_bench_flops.py \
-    | tail -3 || echo "gpu.sh: engine tests failed (benchmark continues)"
+"$PYTHON" -m pytest -q -p no:cacheprovider -m "not slow" tests/test_engine_speed.py \
+    tests/test_bench_flops.py | tail -3 || echo "gpu.sh: engine tests failed (benchmark continues)"
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" \
     --models c3ded c3d dc3d --sizes 256 1080p 4k --precisions fp16 bf16 \
-    --modes bare chunk overlap --frames 16 --repeats 3 "$@"
+    --modes bare chunk overlap --frames 16 --repeats 2 "$@"
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" --tag cli --no-compare \
     --models c3ded --sizes 1080p --precisions bf16 --modes bare chunk cli --frames 16 --repeats 2
