@@ -11,7 +11,8 @@
 #                                 `vhdr reconstruct`). ARGS go to the first run.
 #
 # Results: JSON + Markdown in $OUT when set (the device tool's output folder), else
-# benchmarks/results/. PYTHON picks the interpreter (default python3, the GPU image's torch).
+# benchmarks/results/. PYTHON picks the interpreter (default python3, the GPU image's torch);
+# DEVICE=cpu and CLI_ARGS="--models c3d --sizes 32x32 --precisions fp32" make a quick dry run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -41,5 +42,7 @@ DEVICE=${DEVICE:-cuda}
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" \
     --models c3ded c3d dc3d --sizes 256 1080p 4k --precisions fp16 bf16 \
     --modes bare chunk overlap --frames 16 --repeats 2 "$@"
+# shellcheck disable=SC2086  # CLI_ARGS is a list of words
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" --tag cli --no-compare \
-    --models c3ded --sizes 1080p --precisions bf16 --modes bare chunk cli --frames 16 --repeats 2
+    --modes bare chunk cli --frames 16 --repeats 2 \
+    ${CLI_ARGS:---models c3ded --sizes 1080p --precisions bf16}
