@@ -198,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     peaks = best_peaks(peaks, measure_peaks(device, chosen["precisions"]))
     peak_rates = {f"{p['op']}/{p['device']}/{p['precision']}": p["flop_per_s"] for p in peaks}
-    table = rows(records, peak_rates)
-    result = {
+    result: dict[str, Any] = {
         "title": f"{device.type}" + (f" ({args.tag})" if args.tag else ""),
         "command": "python -m benchmarks.run "
         + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -210,11 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {**chosen, "sizes": [list(s) for s in chosen["sizes"]]},
         "peaks": peaks,
         "records": records,
-        "rows": table,
         "comparisons": comparisons,
-        "targets": check(table, peak_rates),
     }
     args.out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")  # the measurements first
+    result["rows"] = rows(records, peak_rates)
+    result["targets"] = check(result["rows"], peak_rates)
     write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")
     write_text_atomic(md_path, markdown(result))
     print(markdown(result))

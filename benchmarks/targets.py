@@ -27,12 +27,11 @@ def check(rows: list[dict[str, Any]], peaks: dict[str, float]) -> list[dict[str,
             # robust estimate: time share in the forward ÷ network frames per output frame
             ratio, share, net = row["vs_bare"], row.get("forward_share"), row["net_per_out"]
             value = ratio if share is None else share / net
-            text = f"{value:.0%}" + (
-                f" ({share:.0%} in forward ÷ {net:.2f} network frames per output; "
-                if share is not None
-                else " ("
-            )
-            text += f"{ratio:.0%} by best frames/s)"
+            if value is None:
+                continue
+            parts = [] if share is None else [f"{share:.0%} in forward ÷ {net:.2f} network frames"]
+            parts += [] if ratio is None else [f"{ratio:.0%} by best frames/s"]
+            text = f"{value:.0%} ({'; '.join(parts)})"
             if value < goal:
                 text += f", misses by {goal - value:.0%} points"
             found.append(

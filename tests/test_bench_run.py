@@ -98,6 +98,9 @@ def test_targets_say_by_how_much_they_miss() -> None:
     assert found_overlap["met"] is False and "misses by 37% points" in found_overlap["measured"]
     (noisy,) = [t for t in check([row("chunk", 0.8)], {}) if "(chunk)" in t["name"]]
     assert noisy["met"] is False and "misses by 5% points" in noisy["measured"]
+    (alone,) = [t for t in check([row("chunk", None, forward_share=0.97)], {}) if "(" in t["name"]]
+    assert alone["met"] is True and alone["measured"].startswith("97%")  # no bare row run
+    assert not [t for t in check([row("chunk", None)], {}) if "(chunk)" in t["name"]]
     bare = next(t for t in found if "conv3d peak" in t["name"])
     assert bare["met"] is False and "misses by 15% points" in bare["measured"]
     four_k = row("chunk", 0.9, size="2160x3840", tile=512, rss_mib=5000.0)
