@@ -124,7 +124,7 @@ def prepare(config: Config) -> tuple[dict[str, Callable[[], Timed]], torch.devic
             engine.runner.pinned = config.pinned and engine.device.type == "cuda"
         engine.runner.pass_threads = config.pass_threads
     runs: dict[str, Callable[[], Timed]] = {
-        "bare": _bare_run(engines["bare"], config, mask),
+        "bare": _bare_run(engines["bare"], config, mask) if "bare" in config.modes else _unused,
         "chunk": lambda: _engine_run(engines["chunk"], config),
         "overlap": lambda: _engine_run(engines["overlap"], config),
         "cli": lambda: _cli_run(config, mask),
@@ -165,6 +165,10 @@ def measure(config: Config) -> dict[str, Any]:
         "baseline_rss_mib": baseline,
         "modes": {mode: _summary(runs) for mode, runs in samples.items()},
     }
+
+
+def _unused() -> Timed:
+    raise RuntimeError("benchmarks.measure: mode not prepared")
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
