@@ -39,10 +39,21 @@ def test_top_level_api_is_lazy_and_works() -> None:
     assert "default" in list_models(include_aliases=True)
 
 
-def test_default_is_an_alias_of_c3ded(shipped_dir: Path) -> None:
+def test_default_is_an_alias_of_the_best_shipped_model(shipped_dir: Path) -> None:
     model = create_model("default")
-    assert model.spec.name == "c3ded"
+    assert model.spec.name == "c3ded-m"
     assert create_model("C3DED").spec.name == "c3ded"  # names are case-insensitive
+
+
+def test_default_model_ships_trained_weights() -> None:
+    """The real package data (no monkeypatch): ``default`` loads weights with their record."""
+    model = create_model("default")
+    assert model.spec.weights_loaded is True
+    record = model.weights_record
+    assert record.training["steps"] > 0
+    assert "builtin:forest" in record.training["data"]["holdout"]
+    validation = record.metrics["validation"]
+    assert validation["pu21_psnr"] > 0 and validation["pu21_ssim"] > 0
 
 
 def test_without_shipped_weights_the_model_says_so(shipped_dir: Path) -> None:

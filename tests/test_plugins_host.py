@@ -38,7 +38,7 @@ def test_builtins_register_through_the_hooks() -> None:
     assert [p.name for p in host.plugins()] == ["builtin"]
     assert {"c3d", "dc3d", "c3ded", "c3d-m", "dc3d-m", "c3ded-m"} <= set(host.models())
     assert host.model_plugin("default") == "builtin"
-    assert host.create_model("default").spec.name == "c3ded"
+    assert host.create_model("default").spec.name == "c3ded-m"
     assert {"none", "default"} <= {p.name for p in host.presets("noise")}
     assert host.problems() == []
 

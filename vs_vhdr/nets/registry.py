@@ -121,8 +121,15 @@ class ModelRegistry:
             raise InvalidArgumentError(f"register: model name {name!r} is already registered")
 
 
+DEFAULT_MODEL = "c3ded-m"
+"""The model behind ``default``: the best shipped weights (models/README.md)."""
+
+
 def register_builtin_models(registry: ModelRegistry) -> None:
-    """Register ``c3d``, ``dc3d``, ``c3ded``, their ``-m`` variants and ``default`` (→ c3ded)."""
+    """Register ``c3d``, ``dc3d``, ``c3ded``, their ``-m`` variants and ``default``.
+
+    ``default`` names the best shipped weights by the held-out table of ``models/README.md``.
+    """
     families = (
         ("c3d", C3D, "C3D (paper Table 1): ten 3×3×3 convolutions"),
         ("dc3d", DC3D, "DC3D (paper Table 2): C3D with layers 2, 4, 7, 9 dilated by 2"),
@@ -135,7 +142,7 @@ def register_builtin_models(registry: ModelRegistry) -> None:
             partial(cls, mask_conditioned=True),
             description=f"{description}; mask-conditioned (spread mask as 3 more inputs)",
         )
-    registry.alias("default", "c3ded")
+    registry.alias("default", DEFAULT_MODEL)
 
 
 _DEFAULT_REGISTRY: ModelRegistry | None = None
