@@ -5,10 +5,11 @@
 #                                 lacks (OpenEXR, rawpy) into .whl/ (git-ignored via
 #                                 .git/info/exclude); the device call then carries .whl
 #   benchmarks/gpu.sh [ARGS...]   on the GPU machine: install those wheels into /tmp/site, run the
-#                                 CUDA engine tests, then `python -m benchmarks.run` twice (every
-#                                 model at 256², 1080p and 4K tiled in fp16 and bf16, engine
-#                                 before/after comparisons; then C3DED 1080p end to end through
-#                                 `vhdr reconstruct`). ARGS go to the first run.
+#                                 CUDA engine tests, then `python -m benchmarks.run` twice (C3DED-M,
+#                                 C3DED and C3D (= DC3D's FLOPs) at 256², 1080p and 4K tiled in
+#                                 fp16 and bf16, engine before/after comparisons; then C3DED-M
+#                                 1080p end to end through `vhdr reconstruct`). ARGS go to the
+#                                 first run.
 #
 # Results: JSON + Markdown in $OUT when set (the device tool's output folder), else
 # benchmarks/results/. PYTHON picks the interpreter (default python3, the GPU image's torch);
@@ -40,9 +41,9 @@ DEVICE=${DEVICE:-cuda}
 "$PYTHON" -m pytest -q -p no:cacheprovider -m "not slow" tests/test_engine_speed.py \
     tests/test_bench_flops.py | tail -3 || echo "gpu.sh: engine tests failed (benchmark continues)"
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" \
-    --models c3ded c3d dc3d --sizes 256 1080p 4k --precisions fp16 bf16 \
+    --models c3ded-m c3ded c3d --sizes 256 1080p 4k --precisions fp16 bf16 \
     --modes bare chunk overlap --frames 16 --repeats 2 "$@"
 # shellcheck disable=SC2086  # CLI_ARGS is a list of words
 "$PYTHON" -m benchmarks.run --device "$DEVICE" --force --out "$RESULTS" --tag cli --no-compare \
     --modes bare chunk cli --frames 16 --repeats 2 \
-    ${CLI_ARGS:---models c3ded --sizes 1080p --precisions bf16}
+    ${CLI_ARGS:---models c3ded-m --sizes 1080p --precisions bf16}

@@ -12,12 +12,12 @@ Routes ("modes"), all on the same random raw frames and mask:
 * ``vs``: ``vhdr.Reconstruct`` in VapourSynth, frames rendered in order (default overlap; the
   filter has no overlap argument).
 
-Every mode is repeated ``repeats`` times, interleaved (bare, chunk, ..., bare, chunk, ...) so
-that load from other processes hits every mode alike; the best run (fewest seconds, the least
-disturbed) is reported, with the median beside it. The conv3d peak
-is measured in the same process just before and after (the higher is kept), so that each row's
-fraction of peak compares like with like on a shared machine. Speed does not depend on weights,
-so models are random-initialised.
+Every mode is repeated ``repeats`` times, each run right after a ``bare`` run (bare, chunk, bare,
+overlap, ...) so that load from other processes hits every mode and the bare forward alike; the
+best run (fewest seconds, the least disturbed) is reported, with the median beside it. The conv3d
+peak is measured in the same process at every repetition and at the end (the highest is kept), so
+that each row's fraction of peak compares like with like on a shared machine. Speed does not
+depend on weights, so models are random-initialised.
 """
 
 import contextlib
@@ -137,11 +137,13 @@ def prepare(config: Config) -> tuple[dict[str, Callable[[], Timed]], torch.devic
 def measure(config: Config) -> dict[str, Any]:
     """Time every mode of ``config``; returns a JSON-ready record (seconds, frames/s, memory)."""
     runs, device, engine = prepare(config)
-    peak_before = conv3d_peak(device, config.precision).flop_per_s if config.peak else 0.0
+    best_peak = 0.0
     baseline = current_rss_mib()
     samples: dict[str, list[dict[str, Any]]] = {mode: [] for mode in config.modes}
     for _ in range(config.repeats):
-        for mode in config.modes:
+        if config.peak:
+            best_peak = max(best_peak, conv3d_peak(device, config.precision).flop_per_s)
+        for mode in _paired(config.modes):
             with PeakMemory(device) as peak, ForwardTimer() as inside:
                 out_frames, seconds, net_per_out = runs[mode]()
             samples[mode].append(
@@ -155,16 +157,24 @@ def measure(config: Config) -> dict[str, Any]:
                 }
             )
     if config.peak:
-        peak_before = max(peak_before, conv3d_peak(device, config.precision).flop_per_s)
+        best_peak = max(best_peak, conv3d_peak(device, config.precision).flop_per_s)
     flops, tile_factor = _flops(engine, config)
     return {
         "config": asdict(config),
-        "conv3d_peak": peak_before or None,
+        "conv3d_peak": best_peak or None,
         "flops_per_frame": flops,
         "tile_flops_factor": tile_factor,
         "baseline_rss_mib": baseline,
         "modes": {mode: _summary(runs) for mode, runs in samples.items()},
     }
+
+
+def _paired(modes: tuple[str, ...]) -> list[str]:
+    """One repetition's order: each other mode right after a ``bare`` run (bare, chunk, bare,
+    overlap, ...), so that every mode has a bare run from the same minute to be judged by."""
+    if "bare" not in modes or len(modes) == 1:
+        return list(modes)
+    return [m for mode in modes if mode != "bare" for m in ("bare", mode)]
 
 
 def _unused() -> Timed:

@@ -10,8 +10,9 @@ engine's before/after comparisons (``benchmarks/ab.py``); then the peaks again (
 the higher). Writes ``benchmarks/results/bench-<device>[-TAG].{json,md}``; ``--force`` replaces.
 
 The default CPU run suits a small shared machine (5-10 minutes on 2 busy cores): 256×256 frames,
-C3DED through every mode, C3D and DC3D bare and in chunk mode, three interleaved repetitions
-(the best kept). On CUDA the default is every model at 256², 1080p and 4K in fp16 and bf16.
+C3DED-M (the shipped default) through every mode, C3DED, C3D and DC3D bare and in chunk mode,
+three interleaved repetitions (the best kept). On CUDA the default is every model at 256², 1080p
+and 4K in fp16 and bf16.
 ``--full`` is the whole sweep (every model and mode; 256², 1080p and 4K tiled; every precision),
 which on a CPU takes many hours at 1080p and 4K.
 """
@@ -59,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--full", action="store_true", help="the whole sweep (hours on a CPU)")
-    p.add_argument("--models", nargs="+", help="default: c3ded c3d dc3d (full: + c3ded-m)")
+    p.add_argument("--models", nargs="+", help="default: c3ded-m c3ded c3d dc3d")
     p.add_argument("--sizes", nargs="+", help="default: 256 (full: 256 1080p 4k)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--precisions", nargs="+", help="default: fp32 on CPU, fp16 bf16 on CUDA")
@@ -77,25 +78,25 @@ def parser() -> argparse.ArgumentParser:
 def settings(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
     """Sweeps (models × modes × clip length), sizes, precisions and repetitions after defaults.
 
-    The default CPU run is two sweeps: the default model (C3DED) through every mode on 16-frame
-    clips, and C3D and DC3D through ``bare`` and ``chunk`` on 8-frame clips (one window). Any of
-    ``--models``, ``--modes`` or ``--frames`` makes it one sweep.
+    The default CPU run is two sweeps: the shipped default model (C3DED-M) through every mode on
+    16-frame clips, and C3DED, C3D and DC3D through ``bare`` and ``chunk`` on 8-frame clips (one
+    window). Any of ``--models``, ``--modes`` or ``--frames`` makes it one sweep.
     """
     cuda = device.type == "cuda"
-    every = ["c3ded", "c3d", "dc3d", "c3ded-m"]
+    every = ["c3ded-m", "c3ded", "c3d", "dc3d"]
     modes = ["bare", "chunk", "overlap", "cli"] + (["vs"] if args.full else [])
     if args.full or cuda or args.models or args.modes or args.frames:
         sweeps = [
             {
-                "models": args.models or (every if args.full else every[:3]),
+                "models": args.models or every,
                 "modes": args.modes or modes,
                 "frames": args.frames or 16,
             }
         ]
     else:
         sweeps = [
-            {"models": ["c3ded"], "modes": modes, "frames": 16},
-            {"models": ["c3d", "dc3d"], "modes": ["bare", "chunk"], "frames": 8},
+            {"models": ["c3ded-m"], "modes": modes, "frames": 16},
+            {"models": ["c3ded", "c3d", "dc3d"], "modes": ["bare", "chunk"], "frames": 8},
         ]
     sizes = args.sizes or (["256", "1080p", "4k"] if args.full or cuda else ["256"])
     precisions = args.precisions or (
