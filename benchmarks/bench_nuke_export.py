@@ -9,28 +9,16 @@ clip read in order (each window computed once, shared by the frames it blends). 
 """
 
 import argparse
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from benchmarks.timing import median_seconds
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.export.torchscript import export_nuke
 from vs_vhdr.nets import create_model
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls of ``run`` (after one warm-up call)."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure(name: str, size: tuple[int, int], window: int, clip: int, repeats: int) -> list[str]:
@@ -61,9 +49,11 @@ def measure(name: str, size: tuple[int, int], window: int, clip: int, repeats: i
         engine.clear_cache()
         return [engine.output_frame(n, clip, lambda i: raw[i]) for n in range(clip)]
 
-    route_a = median_seconds(module_frame, repeats)
-    window_s = median_seconds(lambda: engine.reconstruct_window(raw[:window], mask), repeats)
-    engine_frame = median_seconds(clip_in_order, repeats) / clip
+    route_a = median_seconds(module_frame, repeats, warmup=True)
+    window_s = median_seconds(
+        lambda: engine.reconstruct_window(raw[:window], mask), repeats, warmup=True
+    )
+    engine_frame = median_seconds(clip_in_order, repeats, warmup=True) / clip
     where = f"{height}x{width}, T={window}"
     return [
         f"| {name} | {where} | export (trace, check, save) | {export_s:.2f} s, {size_mib:.1f} MiB |",

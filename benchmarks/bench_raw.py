@@ -8,28 +8,17 @@ Medians of ``--repeats`` runs; prints Markdown rows.
 """
 
 import argparse
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import median_seconds
 from vs_vhdr.io.dng import write_dng
 from vs_vhdr.io.exr import read_exr, write_exr
 from vs_vhdr.io.raw import read_raw, read_raw_header
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls of ``run``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def raw_source_fps(pattern: str, frames: int) -> float:

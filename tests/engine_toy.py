@@ -1,10 +1,14 @@
 """Tiny real networks and clips for the engine tests (a few hundred parameters, fast on CPU)."""
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from vs_vhdr.io.exr import write_exr
+from vs_vhdr.nets import create_model, save_weights
 from vs_vhdr.nets.base import ModelSpec, receptive_field
 
 
@@ -97,3 +101,16 @@ def raw_clip(frames: int, height: int, width: int, seed: int = 0) -> np.ndarray:
 def mask_of(height: int, width: int, seed: int = 7) -> np.ndarray:
     """A uniform random mask ``H×W`` in [0, 1]."""
     return np.random.default_rng(seed).random((height, width), dtype=np.float32)
+
+
+def write_shot(
+    folder: Path, count: int, height: int, width: int, *, first: int = 0, model: str = "c3d"
+) -> Path:
+    """``raw.%04d.exr`` frames ``first..first+count-1``, ``mask.exr`` and a seeded weights file
+    of ``model`` saved as ``c3d.safetensors`` into ``folder``; returns ``folder``."""
+    for k, frame in enumerate(raw_clip(count, height, width)):
+        write_exr(folder / f"raw.{first + k:04d}.exr", frame)
+    write_exr(folder / "mask.exr", mask_of(height, width))
+    torch.manual_seed(0)
+    save_weights(create_model(model), folder / "c3d.safetensors")
+    return folder

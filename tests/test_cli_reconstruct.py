@@ -5,13 +5,11 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 import pytest
-import torch
 
-from tests.engine_toy import mask_of, raw_clip
+from tests.engine_toy import mask_of, raw_clip, write_shot
 from vs_vhdr.calibration import CameraId, MaskCalibration, save_calibration
 from vs_vhdr.cli.main import main
 from vs_vhdr.io.exr import read_exr, read_exr_rgb, write_exr
-from vs_vhdr.nets import create_model, save_weights
 
 FIRST, COUNT, H, W = 101, 11, 8, 10
 
@@ -19,13 +17,7 @@ FIRST, COUNT, H, W = 101, 11, 8, 10
 @pytest.fixture(scope="module")
 def shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """raw.0101-0111.exr (channel Y), mask.exr and a seeded C3D-M (mask-conditioned) weights file."""
-    folder = tmp_path_factory.mktemp("shot")
-    for k, frame in enumerate(raw_clip(COUNT, H, W)):
-        write_exr(folder / f"raw.{FIRST + k:04d}.exr", frame)
-    write_exr(folder / "mask.exr", mask_of(H, W))
-    torch.manual_seed(0)
-    save_weights(create_model("c3d-m"), folder / "c3d.safetensors")
-    return folder
+    return write_shot(tmp_path_factory.mktemp("shot"), COUNT, H, W, first=FIRST, model="c3d-m")
 
 
 def reconstruct(shot: Path, out: Path, *extra: str) -> int:

@@ -4,25 +4,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from tests.engine_toy import mask_of, raw_clip
+from tests.engine_toy import write_shot
 from vs_vhdr.cli.main import main
-from vs_vhdr.io.exr import read_exr_rgb, write_exr
-from vs_vhdr.nets import create_model, save_weights
+from vs_vhdr.io.exr import read_exr_rgb
 
 COUNT, H, W = 10, 8, 10
 
 
 @pytest.fixture(scope="module")
 def shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("shot")
-    for k, frame in enumerate(raw_clip(COUNT, H, W)):
-        write_exr(folder / f"raw.{k:04d}.exr", frame)
-    write_exr(folder / "mask.exr", mask_of(H, W))
-    torch.manual_seed(0)
-    save_weights(create_model("c3d"), folder / "c3d.safetensors")
-    return folder
+    return write_shot(tmp_path_factory.mktemp("shot"), COUNT, H, W)
 
 
 def run(shot: Path, out: Path, *extra: str) -> int:
