@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 
 from vs_vhdr.cli.demo import CLIP_FRAMES, CLIP_SIZE, CLIPS, MODEL
+from vs_vhdr.cli.simulate import read_dir
 
 
 def test_demo_runs_end_to_end(tmp_path: Path, vspipe_env: dict[str, str]) -> None:
@@ -25,6 +26,11 @@ def test_demo_runs_end_to_end(tmp_path: Path, vspipe_env: dict[str, str]) -> Non
     for name in CLIPS:
         assert len(list((out / name / "hdr").glob("hdr.*.exr"))) == CLIP_FRAMES
         assert (out / name / "reconstruct.vpy").is_file()
+    bright = [name for name, (_, stops) in CLIPS.items() if stops > 0]
+    for name in bright:  # the brighter clip has highlights to recover
+        raw, _, _ = read_dir(out / name / "simulated")
+        assert float((raw >= 0.99).mean()) > 0.01, name
+    assert bright
     report = json.loads((out / "metrics.json").read_text())
     rows = {(row["clip"], row["method"]): row["metrics"] for row in report["rows"]}
     assert set(rows) == {(c, m) for c in CLIPS for m in ("naive baseline", MODEL)}

@@ -106,3 +106,12 @@ def test_base_reach_is_the_declared_radius() -> None:
     rows, cols = np.nonzero(changed.numpy())
     reach = max(np.abs(rows - centre).max(), np.abs(cols - centre).max())
     assert 0 < reach <= BASE_RADIUS
+
+
+def test_gradient_correction_never_drives_a_colour_to_zero() -> None:
+    """A lone bright sample next to dark ones: the correction may dim a colour, not erase it."""
+    scene = torch.full((1, 16, 16, 3), 0.05)
+    scene[0, 8, 8] = 5.0  # a red site (RGGB, even row and column): a steep local peak
+    mask = torch.full((16, 16), 0.1)
+    base = _base(_capture(scene, mask, "RGGB"), mask, "RGGB")
+    assert float(base.min()) > 0.02

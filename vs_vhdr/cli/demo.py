@@ -2,8 +2,9 @@
 
 Steps (``DEMO_STEPS``), each a function of the demo folder returning one summary line:
 
-1. ``simulate``: two coded clips of the held-out real HDR map ``forest`` (never trained on), one
-   with a low-frequency mask and one with a uniform mask (``vhdr simulate``'s layout, motion kept).
+1. ``simulate``: three coded clips of the held-out real HDR map ``forest`` (never trained on): a
+   low-frequency mask and a uniform mask at the automatic exposure, and the low-frequency clip 2
+   stops brighter, where sky and sunlit leaves clip (``vhdr simulate``'s layout, motion kept).
 2. ``reconstruct``: a ``.vpy`` script written next to them runs ``core.vhdr.Reconstruct`` with the
    ``default`` model under ``vspipe`` (the real VapourSynth host), writing EXR sequences.
 3. ``evaluate``: the naive baseline next to the model, metrics of CONTRACT §3 (with the scene's
@@ -31,8 +32,14 @@ from vs_vhdr.io.sequence import expand
 DEFAULT_OUT = Path("demo_out")
 HELD_OUT_SCENE = "builtin:forest"
 """Real HDR content the shipped models never saw in training (``configs/*.toml`` hold-out)."""
-CLIPS: dict[str, str] = {"forest-lowfreq": "lowfreq", "forest-uniform": "uniform"}
-"""Demo clip name → mask family."""
+CLIPS: dict[str, tuple[str, int]] = {
+    "forest-lowfreq": ("lowfreq", 0),
+    "forest-uniform": ("uniform", 0),
+    "forest-lowfreq+2EV": ("lowfreq", 2),
+}
+"""Demo clip name → (mask family, stops above the automatic exposure of that mask's clip)."""
+MASK_SEEDS = {"lowfreq": 1, "uniform": 2}
+"""Simulation seed per mask family: a brighter clip shows the same noise draw and path."""
 CLIP_FRAMES, CLIP_SIZE = 12, (128, 192)
 MODEL = "default"
 
@@ -58,16 +65,20 @@ class DemoStep:
 
 def simulate_step(folder: Path) -> str:
     """Simulate the demo clips of the held-out scene into ``folder/NAME/simulated``."""
-    for seed, (name, mask) in enumerate(CLIPS.items(), start=1):
-        simulate_to_dir(
+    auto_scale: dict[str, float] = {}
+    for name, (mask, stops) in sorted(CLIPS.items(), key=lambda item: item[1][1]):  # auto first
+        exposure = f"{auto_scale[mask] * 2.0**stops:.6g}" if stops else "auto"
+        record = simulate_to_dir(
             [HELD_OUT_SCENE],
             folder / name / "simulated",
             frames=CLIP_FRAMES,
             crop=CLIP_SIZE,
             mask=mask,
-            seed=seed,
+            exposure=exposure,
+            seed=MASK_SEEDS[mask],
             force=True,
         )
+        auto_scale.setdefault(mask, record.exposure_scale)
     height, width = CLIP_SIZE
     return f"{len(CLIPS)} clips of {CLIP_FRAMES} coded frames {height}x{width} ({HELD_OUT_SCENE})"
 

@@ -13,7 +13,8 @@ parameters) computes a classical estimate the stack then corrects:
 - at the other sites, in linear light: bilinear demosaicking of that mosaic (the naive
   baseline of ``vs_vhdr.metrics.baseline``) plus ``GRADIENT_CORRECTION`` times the step to the
   gradient-corrected interpolation of Malvar, He & Cutler (ICASSP 2004), whose 5×5 filters add
-  the other colours' Laplacian; bilinear alone within 2 px of the border.
+  the other colours' Laplacian, never below ``MIN_CORRECTED_FRACTION`` of bilinear; bilinear
+  alone within 2 px of the border.
 
 The result is the *base*, a log-HDR estimate. The convolution stack takes
 ``[s, Φ, base / LOG_SCALE, valid]`` (12 channels) and predicts a correction:
@@ -43,6 +44,9 @@ large clipped highlights)."""
 GRADIENT_CORRECTION = 0.5
 """Fraction of the Malvar-He-Cutler correction added to bilinear demosaicking (1 is the
 published filter; half of it loses less to mask-amplified noise)."""
+MIN_CORRECTED_FRACTION = 0.5
+"""The correction may at most halve the bilinear value: near noisy dark samples it can swing
+below zero, and a clamp at zero costs ~9 log units there (log-MSE 2.6× the baseline's)."""
 GRADIENT_RADIUS = 2
 """Half-width of the Malvar-He-Cutler filters."""
 BASE_RADIUS = max(radius for _, radius in FILL_SCALES) + GRADIENT_RADIUS
@@ -118,7 +122,7 @@ class LogRatioConditioning(nn.Module):
         bilinear = _blur(mosaic * own, self.tent) / _blur(own, self.tent).clamp_min(MIN_SUPPORT)
         corrected = _gradient_corrected(mosaic, own, self.gradient_filters, bilinear)
         step = GRADIENT_CORRECTION * (corrected - bilinear)
-        return (bilinear + step).clamp_min(0.0)
+        return torch.maximum(bilinear + step, MIN_CORRECTED_FRACTION * bilinear)
 
 
 def _own_sites(mask: torch.Tensor) -> torch.Tensor:
