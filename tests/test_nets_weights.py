@@ -17,7 +17,7 @@ from vs_vhdr.nets import (
     read_weights,
     save_weights,
 )
-from vs_vhdr.nets.weights import METADATA_KEY, SCHEMA
+from vs_vhdr.nets.weights import METADATA_KEY, SCHEMA, quality_warning
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +151,24 @@ def test_save_is_atomic_and_does_not_overwrite(tmp_path: Path) -> None:
     save_weights(C3D(), path, force=True)
     assert path.read_bytes() != before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.safetensors"]  # no temp files left
+
+
+@pytest.mark.parametrize(
+    ("validation", "baseline", "warned"),
+    [(20.8, 29.0, True), (29.2, 27.1, False), (None, 27.1, False)],
+)
+def test_quality_warning_compares_validation_with_the_baseline(
+    tmp_path: Path, validation: float | None, baseline: float, warned: bool
+) -> None:
+    """Weights whose own validation is below the naive baseline are flagged; others are not."""
+    scores = {} if validation is None else {"validation": {"pu21_psnr": validation}}
+    path = tmp_path / "c3d.safetensors"
+    save_weights(C3D(), path, metrics={**scores, "naive_baseline": {"pu21_psnr": baseline}})
+    warning = quality_warning(create_model(path))
+    assert (warning is not None) == warned
+    if warned:
+        assert "'c3d'" in str(warning) and "20.8" in str(warning) and "29.0" in str(warning)
+
+
+def test_quality_warning_for_random_weights() -> None:
+    assert "no trained weights" in str(quality_warning(create_model("c3d", weights=False)))

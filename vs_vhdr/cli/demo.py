@@ -191,9 +191,8 @@ def _vspipe() -> str:
 
 
 def _weights_notice() -> str:
+    from vs_vhdr.nets.weights import quality_warning
     from vs_vhdr.plugins import get_host
 
-    model = get_host().create_model(MODEL)
-    if getattr(model.spec, "weights_loaded", True):
-        return ""
-    return " — NOTE: no trained weights ship for this model yet; its output is random-initialised"
+    warning = quality_warning(get_host().create_model(MODEL))
+    return f" — NOTE: {warning}" if warning else ""

@@ -38,6 +38,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
 def run(args: argparse.Namespace) -> int:
     """Export, check against the engine, print what was written."""
     from vs_vhdr.export.torchscript import export_nuke
+    from vs_vhdr.nets.weights import quality_warning
+    from vs_vhdr.plugins import get_host
 
     mask, cfa, source = _mask(args)
     result = export_nuke(
@@ -59,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
         f"TorchScript file format {sidecar['file_format_version']}; "
         f"max |Δlog| vs the engine {result.max_abs_dlog:.2e}"
     )
-    if not sidecar["model"]["weights_loaded"]:
-        print(
-            "vhdr export-nuke: warning: the model has no trained weights (random-initialised)",
-        )
+    warning = quality_warning(get_host().create_model(args.model))
+    if warning:
+        print(f"vhdr export-nuke: warning: {warning}")
     return 0
 
 

@@ -30,6 +30,7 @@ from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_mono, write_exr
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.raw_sequence import RawSequence
 from vs_vhdr.io.sequence import expand_many, format_frame, missing_frames
+from vs_vhdr.nets.weights import quality_warning
 
 CHROMATICITIES: dict[int, tuple[float, ...]] = {
     1: REC709_CHROMATICITIES,
@@ -128,13 +129,9 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
     )
     reconstructor = Reconstructor(options, mask)
-    spec = reconstructor.spec
-    if not getattr(spec, "weights_loaded", True):
-        print(
-            f"vhdr reconstruct: warning: model {args.model!r} has no trained weights "
-            "(random-initialised); the output is not a meaningful reconstruction",
-            file=sys.stderr,
-        )
+    warning = quality_warning(reconstructor.runner.model)
+    if warning:
+        print(f"vhdr reconstruct: warning: {warning}", file=sys.stderr)
 
     def read_raw(i: int) -> np.ndarray:
         return raw.read(i) if raw is not None else normalise(read_exr_mono(frames[i][1]))

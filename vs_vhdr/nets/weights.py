@@ -195,6 +195,31 @@ def load_weights(path: str | os.PathLike[str], model: nn.Module) -> nn.Module:
     return model
 
 
+def quality_warning(model: nn.Module) -> str | None:
+    """Why ``model``'s output should not be trusted, or None.
+
+    Two cases: no weights were loaded (random initialisation), or the weights' own record shows
+    a validation PU21-PSNR below the naive baseline's on the same held-out samples (a briefly
+    trained model; its card in ``models/`` says more).
+    """
+    spec: Any = getattr(model, "spec", None)
+    name = getattr(spec, "name", type(model).__name__)
+    if spec is not None and not spec.weights_loaded:
+        return f"model {name!r} has no trained weights (random-initialised)"
+    record: WeightsRecord | None = getattr(model, "weights_record", None)
+    if record is None:
+        return None
+    validation = record.metrics.get("validation") or {}
+    baseline = record.metrics.get("naive_baseline") or {}
+    score, floor = validation.get("pu21_psnr"), baseline.get("pu21_psnr")
+    if score is None or floor is None or score >= floor:
+        return None
+    return (
+        f"model {name!r}'s weights score below the naive baseline in their own validation "
+        f"(PU21-PSNR {score:.1f} dB against {floor:.1f} dB): briefly trained, see its model card"
+    )
+
+
 def shipped_weights_path(name: str) -> Path | None:
     """The shipped ``NAME.safetensors`` (package data first, then ``models/``), or None."""
     if not isinstance(name, str) or not name or "/" in name or "\\" in name or name[0] == ".":
