@@ -202,3 +202,21 @@ def test_camera_calibration_gives_mask_cfa_levels_and_primaries(weights, data, c
         vs.core.vhdr.Reconstruct(gray_clip(digital, vs.GRAY12), camera=calibration, cfa="RGGB")
     with pytest.raises(vs.Error, match=r"has a 12×16 mask but the frames are 12×8"):
         vs.core.vhdr.Reconstruct(gray_clip(digital[:, :, :8], vs.GRAY12), camera=calibration)
+
+
+def test_weights_below_the_baseline_are_reported_in_the_log(data, tmp_path: Path) -> None:
+    """Weights whose record scores below the naive baseline: a VapourSynth warning names them."""
+    from vs_vhdr.nets import C3D, save_weights
+
+    path = tmp_path / "weak.safetensors"
+    scores = {"validation": {"pu21_psnr": 20.0}, "naive_baseline": {"pu21_psnr": 27.0}}
+    save_weights(C3D(), path, metrics=scores)
+    raw, mask = data
+    messages: list[tuple[int, str]] = []
+    handle = vs.core.add_log_handler(lambda kind, text: messages.append((kind, text)))
+    try:
+        vs.core.vhdr.Reconstruct(gray_clip(raw), mask=gray_clip(mask[None]), model=str(path))
+    finally:
+        vs.core.remove_log_handler(handle)
+    warnings = [text for kind, text in messages if kind == vs.MESSAGE_TYPE_WARNING]
+    assert any("below the naive baseline" in text for text in warnings), messages

@@ -15,6 +15,7 @@ import vapoursynth as vs
 
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.errors import InvalidArgumentError, VhdrError
+from vs_vhdr.nets.weights import quality_warning
 from vs_vhdr.vapoursynth.frames import (
     array_to_frame,
     check_constant,
@@ -86,6 +87,9 @@ def reconstruct(
             precision=precision,
         )
         engine = Reconstructor(_with_thread_margin(options), source.static)
+        warning = quality_warning(engine.runner.model)
+        if warning:
+            vs.core.log_message(vs.MESSAGE_TYPE_WARNING, f"{FUNCTION}: {warning}")
         return _Filter(raw, levels, source, engine).node
     except VhdrError as error:
         raise vs.Error(f"{FUNCTION}: {error}") from error
