@@ -175,7 +175,7 @@ def test_demo_simulates_held_out_clips_into_its_folder(tmp_path: Path) -> None:
     (tmp_path / "demo" / "forest-uniform" / "simulated").mkdir(parents=True)  # re-runs replace
     (tmp_path / "demo" / "forest-uniform" / "simulated" / "capture.json").write_text("{}")
     lines = run_demo(tmp_path / "demo", [DemoStep("simulate", simulate_step)])
-    assert lines[0].startswith("simulate: 2 clips of 12 coded frames 128x192 (builtin:forest)")
+    assert lines[0].startswith("simulate: 3 clips of 12 coded frames 128x192 (builtin:forest)")
     raw, gt, mask = read_dir(tmp_path / "demo" / "forest-uniform" / "simulated")
     assert raw.shape == (12, 128, 192) and gt.max() > 1.0  # highlights beyond saturation
 
