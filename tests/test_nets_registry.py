@@ -56,6 +56,15 @@ def test_default_model_ships_trained_weights() -> None:
     assert validation["pu21_psnr"] > 0 and validation["pu21_ssim"] > 0
 
 
+@pytest.mark.parametrize("name", list_models())
+def test_every_registered_model_ships_trained_weights(name: str) -> None:
+    """The real package data: each name loads weights trained with forest held out."""
+    model = create_model(name)
+    assert model.spec.weights_loaded is True, name
+    assert model.weights_record.training["steps"] > 0
+    assert "builtin:forest" in model.weights_record.training["data"]["holdout"]
+
+
 def test_without_shipped_weights_the_model_says_so(shipped_dir: Path) -> None:
     model = create_model("c3d")
     assert model.spec.weights_loaded is False
