@@ -13,8 +13,6 @@ Writes ``benchmarks/results/vapoursynth_overhead-<device>.{json,md}`` (``--force
 
 import argparse
 import json
-import os
-import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
+from benchmarks import report
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.engine.options import resolve_device
 from vs_vhdr.errors import OutputExistsError
@@ -75,25 +74,11 @@ def time_plugin(args: argparse.Namespace, raw: np.ndarray, mask: np.ndarray, thr
 
 
 def machine(device: torch.device) -> dict[str, Any]:
-    """What ran the benchmark."""
-    cpu = platform.processor()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [
-            ln.split(":", 1)[1].strip()
-            for ln in cpuinfo.read_text().splitlines()
-            if ln.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    return {
-        "host": platform.node(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
+    """What ran the benchmark: ``benchmarks.report.machine`` plus the device and VapourSynth."""
+    return report.machine() | {
         "device": str(device),
         "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-        "torch": torch.__version__,
         "vapoursynth": str(vs.core.core_version),
-        "python": platform.python_version(),
     }
 
 
