@@ -9,6 +9,7 @@ import torch
 from vs_vhdr.errors import InvalidArgumentError, UnreadableFileError
 from vs_vhdr.imaging.masks import (
     MASK_KINDS,
+    binary_pattern,
     blur_radius,
     gaussian_blur,
     load_mask,
@@ -133,3 +134,46 @@ def test_mask_settings_refuse_bad_values() -> None:
         mask_settings("uniform", sigma=1.0)
     with pytest.raises(InvalidArgumentError, match="needs path"):
         mask_settings("file")
+
+
+@pytest.mark.parametrize("kind", ["binary", "lowfreq"])
+def test_dark_regions_close_large_areas(kind: str) -> None:
+    plain = make_mask(mask_settings(kind, seed=4), 128, 128)
+    dark = mask_settings(kind, seed=4, dark_fraction=0.4, dark_cell=16)
+    assert dark.dark_cell == 16 and mask_settings(kind, dark_fraction=0.2).dark_cell == 16
+    mask = make_mask(dark, 128, 128)
+    np.testing.assert_array_equal(mask, make_mask(dark, 128, 128))  # same seed, same mask
+    assert mask.mean() < 0.8 * plain.mean()
+    if kind == "binary":
+        np.testing.assert_array_equal(mask, plain * (mask > 0) * 1.0)  # only closes cells
+    closed = _opaque_9x9(mask)  # pixels whose whole 9×9 neighbourhood is (almost) opaque
+    assert (0.1 if kind == "binary" else 0.02) < closed < 0.7
+    assert _opaque_9x9(plain) == 0
+
+
+def _opaque_9x9(mask: np.ndarray) -> float:
+    windows = np.lib.stride_tricks.sliding_window_view(mask, (9, 9))
+    return float((windows.max(axis=(-1, -2)) < 0.05).mean())
+
+
+def test_masks_without_dark_regions_are_unchanged_by_the_option() -> None:
+    """Records written before dark regions existed still replay: no extra random draws."""
+    for kind in ("binary", "lowfreq"):
+        settings = mask_settings(kind, seed=9, cell=2)
+        assert (settings.dark_fraction, settings.dark_cell) == (0.0, 0)
+        rng = np.random.default_rng(9)
+        if kind == "binary":
+            np.testing.assert_array_equal(
+                make_mask(settings, 30, 40), binary_pattern(rng, 30, 40, cell=2)
+            )
+
+
+def test_dark_region_settings_are_checked() -> None:
+    with pytest.raises(InvalidArgumentError, match="dark_fraction=1.0"):
+        mask_settings("lowfreq", dark_fraction=1.0)
+    with pytest.raises(InvalidArgumentError, match="dark regions are for binary and lowfreq"):
+        mask_settings("uniform", dark_fraction=0.2)
+    with pytest.raises(InvalidArgumentError, match="dark_cell=2; expected an integer >= cell=4"):
+        mask_settings("lowfreq", dark_fraction=0.2, dark_cell=2)
+    with pytest.raises(InvalidArgumentError, match="without dark_fraction"):
+        mask_settings("binary", dark_cell=8)

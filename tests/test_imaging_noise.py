@@ -77,12 +77,15 @@ def test_fixed_pattern_is_fixed_per_camera_and_matches_prnu_dsnu() -> None:
 
 def test_presets_lie_in_the_documented_ranges() -> None:
     assert noise_preset("none").is_off and NoiseParams().is_off
-    assert {"none", "default", "low-light"} <= set(NOISE_PRESETS)
-    for name, params in NOISE_PRESETS.items():
-        if name == "none":
-            continue
+    assert {"none", "default", "low-light", "iso100", "iso1600", "iso6400"} <= set(NOISE_PRESETS)
+    trained = ("default", "iso100", "iso1600", "iso6400")  # clean / low-light: outside on purpose
+    for name in trained:
         for field, (low, high) in NOISE_RANGES.items():
-            assert low <= getattr(params, field) <= high, (name, field)
+            assert low <= getattr(NOISE_PRESETS[name], field) <= high, (name, field)
+    assert NOISE_PRESETS["iso100"].shot == NOISE_RANGES["shot"][0]
+    assert NOISE_PRESETS["iso6400"].shot == NOISE_RANGES["shot"][1]
+    levels = [NOISE_PRESETS[n] for n in ("iso100", "iso1600", "iso6400")]
+    assert all(a.shot < b.shot and a.read_dn < b.read_dn for a, b in zip(levels, levels[1:]))
     with pytest.raises(UnknownNameError, match="'bright'.*none, clean, default, low-light"):
         noise_preset("bright")
 
@@ -91,7 +94,13 @@ def test_sampled_noise_covers_the_ranges() -> None:
     rng = np.random.default_rng(0)
     draws = [sample_noise_params(rng) for _ in range(300)]
     shots = np.log10([d.shot for d in draws])
-    assert shots.min() < -4.6 and shots.max() > -3.4  # log-uniform over 1e-5..1e-3
+    low, high = np.log10(NOISE_RANGES["shot"])  # ISO 100 to 6400
+    assert shots.min() < low + 0.1 and shots.max() > high - 0.1
+    third = (high - low) / 3  # log-uniform: each third of the log range holds about a third
+    counts = np.histogram(shots, bins=[low, low + third, high - third, high])[0]
+    assert counts.min() > 70
+    reads = np.log2([d.read_dn for d in draws])  # 1 to 8 DN, log-uniform
+    assert reads.min() < 0.2 and reads.max() > 2.8 and 1.2 < np.median(reads) < 1.8
     for field, (low, high) in NOISE_RANGES.items():
         values = [getattr(d, field) for d in draws]
         assert low <= min(values) and max(values) <= high

@@ -17,7 +17,19 @@ from vs_vhdr.io.exr import write_exr
 from vs_vhdr.scenes.base import Shot
 from vs_vhdr.scenes.panned import PannedShot
 from vs_vhdr.scenes.procedural import PRESETS, ProceduralConfig, ProceduralScene
-from vs_vhdr.scenes.shots import SequenceShot, builtin_names, builtin_shots, open_shot
+from vs_vhdr.scenes.shots import (
+    SequenceShot,
+    builtin_map,
+    builtin_names,
+    builtin_shots,
+    fill_negatives,
+    open_shot,
+)
+
+EXTRA_MAPS = (
+    "apartment", "bridge", "city", "dawn", "esplanade", "hall", "lab", "lobby", "park",
+    "photo-studio", "sky", "sunset", "warehouse", "woods", "workshop",
+)  # fmt: skip
 
 
 def _warp(previous: np.ndarray, displacement: np.ndarray) -> np.ndarray:
@@ -129,7 +141,7 @@ def test_panned_motion_is_exact_on_a_linear_image() -> None:
 
 
 def test_builtin_maps_are_real_hdr_with_known_motion() -> None:
-    assert builtin_names() == ["courtyard", "forest", "studio", "sunrise"]
+    assert builtin_names() == sorted(("courtyard", "forest", "studio", "sunrise") + EXTRA_MAPS)
     for shot in builtin_shots(height=32, width=48, num_frames=2, seed=1):
         frames = shot.frames()
         assert shot.name.startswith("builtin:")
@@ -174,6 +186,42 @@ def test_exr_sequence_errors(tmp_path: Path) -> None:
     write_exr(tmp_path / "shot.0002.exr", np.full((6, 8, 3), -5.0, np.float32))
     with pytest.raises(InvalidArgumentError, match="negative values"):
         SequenceShot(str(tmp_path / "shot.%04d.exr")).frames(1, 1)
+
+
+@pytest.mark.parametrize("name", EXTRA_MAPS)
+def test_extra_maps_give_default_256_crops_as_tall_as_the_map(name: str) -> None:
+    image = builtin_map(name)
+    assert image.shape == (256, 512, 3) and image.min() >= 0 and not image.flags.writeable
+    shot = open_shot(f"builtin:{name}", num_frames=4, seed=2)  # default 256×256
+    assert isinstance(shot, PannedShot) and (shot.height, shot.width) == (256, 256)
+    frames, motion = shot.frames(), shot.motion()
+    assert frames.shape == (4, 256, 256, 3) and np.isfinite(frames).all() and frames.min() >= 0
+    assert motion is not None and motion.valid.mean() > 0.9
+    scales = [shot.window(k)[1] for k in range(4)]
+    assert 0.85 <= min(scales) and max(scales) <= 1.0  # magnified at most ~10 %, never minified
+    for i in range(3):  # the known motion explains the next frame
+        valid = motion.valid[i]
+        warped = _warp(frames[i], motion.displacement[i])
+        lum, ref = luminance(warped)[valid], luminance(frames[i + 1])[valid]
+        assert np.median(np.abs(lum - ref) / (ref + 1e-3)) < 0.05
+
+
+def test_larger_frames_than_a_map_magnify_it() -> None:
+    shot = open_shot("builtin:city", height=300, width=600, num_frames=2)
+    assert shot.frames().shape == (2, 300, 600, 3)
+    assert max(shot.window(k)[1] for k in range(2)) <= 255 / 299
+
+
+def test_codec_negatives_are_filled_from_their_neighbours() -> None:
+    image = np.full((9, 9, 3), 4.0, np.float32)
+    image[4, 4, 0] = -2.0  # ringing next to a light
+    image[4, 5, 0] = 8.0
+    filled = fill_negatives(image)
+    assert filled.min() >= 0 and filled[4, 4, 0] == pytest.approx((23 * 4.0 + 8.0) / 24)
+    untouched = image >= 0
+    np.testing.assert_array_equal(filled[untouched], image[untouched])
+    lonely = np.full((3, 3, 1), -1.0, np.float32)
+    assert (fill_negatives(lonely) == 0).all()
 
 
 def test_tiny_negatives_of_lossy_codecs_are_clamped() -> None:

@@ -166,3 +166,54 @@ def test_fixed_set_errors(tmp_path):
     write_exr(folder / "00001" / "mask.exr", np.ones((10, 10), np.float32))
     with pytest.raises(InvalidArgumentError, match="one size"):
         FixedClips(folder, frames=4)[1]
+
+
+def _data_config(**changes) -> DataConfig:
+    return DataConfig(**{**SMALL.__dict__, "samples": 40, **changes})
+
+
+def test_static_samples_hold_one_frame_with_fresh_noise_and_zero_motion():
+    data = clips(_data_config(static_fraction=1.0, shots=("builtin:courtyard",)))
+    sample = data.sample(0, with_motion=True)
+    assert sample.info["static"] and sample.info["record"]["source"]["static"]
+    for frame in sample.gt[1:]:
+        np.testing.assert_array_equal(frame, sample.gt[0])
+    assert not np.array_equal(sample.raw[0], sample.raw[1])  # noise differs frame to frame
+    assert sample.motion is not None and sample.motion_valid is not None
+    assert sample.motion.shape == (3, 12, 12, 2) and not sample.motion.any()
+    assert sample.motion_valid.all()
+    np.testing.assert_array_equal(data.sample(0).raw, sample.raw)  # motion changes nothing else
+
+
+def test_panning_samples_move_and_carry_their_motion():
+    data = clips(_data_config(static_fraction=0.0, shots=("builtin:courtyard",)))
+    sample = data.sample(1, with_motion=True)
+    assert not sample.info["static"] and not np.array_equal(sample.gt[0], sample.gt[-1])
+    assert sample.motion is not None and np.abs(sample.motion).max() > 0.1
+    item = SimulatedClips(data.shots, data.config, 0, motion=True)[1]
+    torch.testing.assert_close(item["motion"], torch.from_numpy(sample.motion))
+    assert item["motion_valid"].dtype == torch.bool and item["motion_valid"].shape == (3, 12, 12)
+
+
+def test_static_fraction_is_drawn_and_checked():
+    data = clips(_data_config(static_fraction=0.25))
+    share = np.mean([data.sample(i).info["static"] for i in range(40)])
+    assert 0.05 < share < 0.5
+    with pytest.raises(InvalidArgumentError, match=r"static_fraction=1\.5"):
+        clips(_data_config(static_fraction=1.5))
+
+
+def test_random_draws_cover_real_sensors_masks_and_exposure():
+    config = _data_config(masks=("lowfreq",), mask_weights=(1.0,), shots=("procedural:day@1",))
+    data = clips(config)
+    records = [data.sample(i) for i in range(40)]
+    sigmas = [s.info["mask"]["sigma"] for s in records]
+    assert 0.5 <= min(sigmas) < 1.0 and 2.5 < max(sigmas) <= 3.0
+    dark = [s.info["mask"]["dark_fraction"] for s in records]
+    assert 5 < sum(d > 0 for d in dark) < 35 and max(dark) <= 0.5
+    noise = [s.info["record"]["settings"]["noise"] for s in records]
+    assert all(6e-6 <= n["shot"] <= 2.5e-4 and 1 <= n["read_dn"] <= 8 for n in noise)
+    assert {s.info["record"]["settings"]["bits"] for s in records} == {10, 12, 14}
+    targets = [s.info["record"]["settings"]["exposure_rule"]["target"] for s in records]
+    stops = np.log2(np.array(targets) / 0.18)
+    assert -2 <= stops.min() < -1 and 2 < stops.max() <= 3

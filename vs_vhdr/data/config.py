@@ -32,7 +32,10 @@ class DataConfig:
     noise: str = "random"
     """``random`` (a draw from the simulator's training ranges per sample) or a noise preset name."""
     exposure: str = "random"
-    """``random`` (auto exposure scaled by a random factor), ``auto``, or a fixed number."""
+    """``random`` (automatic exposure shifted by U(-2, +3) EV), ``auto``, or a fixed number."""
+    static_fraction: float = 0.25
+    """Fraction of samples that are static: one frame of the shot held for all ``frames``
+    (zero motion), with fresh sensor noise per frame; the others pan / move as the shot does."""
     cfa: str = "RGGB"
     """Bayer pattern of the simulated sensor."""
     fixed: str = ""

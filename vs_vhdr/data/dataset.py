@@ -1,13 +1,24 @@
-"""Training samples simulated on the fly (paper §4), a pure function of (seed, index).
+"""Training samples simulated on the fly (paper §4), a pure function of (seed, stream, index).
 
 Sample ``i`` draws, from ``numpy.random.default_rng([seed, stream, i])``: a shot, a start frame, a crop,
-a mask source (by ``data.mask_weights``), sensor noise and an exposure, then runs the simulator
-(:func:`vs_vhdr.imaging.capture.capture`). Nothing depends on global RNG state or on other
-samples, so any DataLoader worker computes the same sample, and a resumed run sees the same data.
+whether it is static, a mask source (by ``data.mask_weights``), sensor noise and an exposure,
+then runs the simulator (:func:`vs_vhdr.imaging.capture.capture`). Nothing depends on global RNG
+state or on other samples, so any DataLoader worker computes the same sample, and a resumed run
+sees the same data.
 
-Random parts beyond the simulator's own ranges: ``lowfreq`` masks use σ ~ U(1, 3) pixels and
-cells of 2-4 pixels; ``random`` exposure maps the clip's median luminance to 0.18·2^U(-2, 2),
-so samples range from under- to over-exposed by two stops.
+What the draws cover (real sensors, issue 15):
+
+- noise ``random``: :func:`vs_vhdr.imaging.capture.sample_capture_settings`: shot noise a
+  log-uniform in 6e-6..2.5e-4 (ISO 100 to 6400), read noise 1-8 DN, 10/12/14 bits
+  (:data:`vs_vhdr.imaging.noise.NOISE_RANGES`);
+- masks: ``uniform`` U(0, 1) per pixel; ``binary`` Bernoulli(0.5) pixels; ``lowfreq`` a pattern
+  of 2-6 pixel cells open with p ~ U(0.35, 0.65), blurred with σ ~ U(0.5, 3) pixels, and in
+  half of them (``LOWFREQ_DARK_CHANCE``) closed regions of 8-24 pixels covering 10-50 % of the
+  crop: large low-transmittance areas;
+- exposure ``random``: the clip's median luminance goes to 0.18·2^U(-2, +3), i.e. -2 to +3 EV
+  around the automatic exposure (bright shots clip widely);
+- motion: a ``data.static_fraction`` of samples hold one frame of the shot still (zero motion,
+  fresh noise every frame); the others move as the shot does (panning, scene motion).
 """
 
 import math
@@ -27,6 +38,18 @@ from vs_vhdr.imaging.noise import noise_preset
 from vs_vhdr.scenes.base import Shot
 
 SYNTHETIC_MASKS = ("uniform", "lowfreq", "binary")
+EXPOSURE_EV = (-2.0, 3.0)
+"""Range (stops) of the ``random`` exposure around the automatic one (median to 0.18)."""
+LOWFREQ_SIGMA = (0.5, 3.0)
+"""Range of the blur σ (pixels) of training ``lowfreq`` masks."""
+LOWFREQ_CELLS = (2, 6)
+"""Smallest and largest cell (pixels) of training ``lowfreq`` patterns."""
+LOWFREQ_DARK_CHANCE = 0.5
+"""Share of training ``lowfreq`` masks with closed regions (large low-transmittance areas)."""
+LOWFREQ_DARK_FRACTION = (0.1, 0.5)
+"""Range of the fraction of closed regions in those masks."""
+LOWFREQ_DARK_CELLS = (8, 24)
+"""Smallest and largest side (pixels) of the closed regions."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +60,12 @@ class Sample:
         raw: ``T×H×W`` coded raw frames in [0, 1].
         mask: ``H×W`` transmittance.
         gt: ``T×H×W×3`` exposure-normalised linear HDR (what the raw frames image).
-        motion: ``(T−1)×H×W×2`` known displacement, or None.
-        info: shot, start, crop, mask source and the capture record, for logs and files.
+        motion: ``(T−1)×H×W×2`` known displacement (zero for static samples), or None when
+            not asked for or not known.
+        info: shot, start, crop, ``static``, mask source and the capture record, for logs and
+            files.
+        motion_valid: ``(T−1)×H×W`` bool: where ``motion`` may be trusted (see
+            :class:`vs_vhdr.scenes.base.MotionField`), None with ``motion``.
     """
 
     raw: np.ndarray
@@ -46,13 +73,16 @@ class Sample:
     gt: np.ndarray
     motion: np.ndarray | None
     info: dict[str, Any]
+    motion_valid: np.ndarray | None = None
 
 
 class SimulatedClips(Dataset[dict[str, Any]]):
     """``data.samples`` simulated clips from ``shots``; item ``i`` is :meth:`sample` as tensors.
 
     Items are dicts with ``raw`` (``T×H×W``), ``mask`` (``H×W``), ``gt`` (``3×T×H×W``, linear)
-    and ``index``; the default collate stacks them into a batch. ``length`` overrides
+    and ``index``; the default collate stacks them into a batch. With ``motion=True`` items also
+    carry ``motion`` (``(T−1)×H×W×2`` float32, zero for static samples) and ``motion_valid``
+    (``(T−1)×H×W`` bool, all False where a shot's motion is unknown). ``length`` overrides
     ``config.samples``; ``stream`` separates independent draws (e.g. validation from training).
     """
 
@@ -64,11 +94,14 @@ class SimulatedClips(Dataset[dict[str, Any]]):
         *,
         length: int | None = None,
         stream: int = 0,
+        motion: bool = False,
     ) -> None:
+        check_data_config(config)
         self.shots = shots
         self.config = config
         self.seed = seed
         self.stream = stream
+        self.with_motion = motion
         self.length = config.samples if length is None else length
         self._file_masks: dict[str, np.ndarray] = {}
         usable = [s for s in shots if _usable(s, config)]
@@ -87,16 +120,25 @@ class SimulatedClips(Dataset[dict[str, Any]]):
         return self.length
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        sample = self.sample(index)
-        return {
+        sample = self.sample(index, with_motion=self.with_motion)
+        item = {
             "raw": torch.from_numpy(sample.raw),
             "mask": torch.from_numpy(sample.mask),
             "gt": torch.from_numpy(np.ascontiguousarray(sample.gt.transpose(3, 0, 1, 2))),
             "index": index,
         }
+        if self.with_motion:
+            t, size = self.config.frames - 1, self.config.crop
+            known = sample.motion is not None and sample.motion_valid is not None
+            motion = sample.motion if known else np.zeros((t, size, size, 2), np.float32)
+            valid = sample.motion_valid if known else np.zeros((t, size, size), bool)
+            item["motion"] = torch.from_numpy(np.ascontiguousarray(motion, dtype=np.float32))
+            item["motion_valid"] = torch.from_numpy(np.ascontiguousarray(valid))
+        return item
 
     def sample(self, index: int, *, with_motion: bool = False) -> Sample:
-        """Simulate sample ``index`` (same index, same sample)."""
+        """Simulate sample ``index`` (same index, same sample; ``with_motion`` adds the known
+        motion and changes nothing else)."""
         if not 0 <= index < self.length:
             raise IndexError(f"sample {index} outside 0..{self.length - 1}")
         c = self.config
@@ -106,34 +148,55 @@ class SimulatedClips(Dataset[dict[str, Any]]):
         top = int(rng.integers(shot.height - c.crop + 1))
         left = int(rng.integers(shot.width - c.crop + 1))
         crop = (top, left, c.crop, c.crop)
-        hdr = shot.frames(start, c.frames, crop)
+        static = bool(rng.random() < c.static_fraction)
+        if static:  # one frame held still; capture() draws fresh noise for every frame
+            hdr = np.repeat(shot.frames(start, 1, crop), c.frames, axis=0)
+        else:
+            hdr = shot.frames(start, c.frames, crop)
         weights = np.asarray(c.mask_weights, dtype=np.float64)
         source = c.masks[int(rng.choice(len(c.masks), p=weights / weights.sum()))]
         mask, mask_info = self._mask(source, rng)
         settings = self._settings(rng, hdr)
-        raw, record = capture(hdr, mask, settings, source={"shot": shot.name, "start": start})
-        motion = None
+        raw, record = capture(
+            hdr, mask, settings, source={"shot": shot.name, "start": start, "static": static}
+        )
+        motion = valid = None
         if with_motion:
-            field = shot.motion(start, c.frames, crop)
-            motion = None if field is None else field.displacement
+            shape = (c.frames - 1, c.crop, c.crop)
+            if static:
+                motion, valid = np.zeros((*shape, 2), np.float32), np.ones(shape, bool)
+            else:
+                field = shot.motion(start, c.frames, crop)
+                if field is not None:
+                    motion, valid = field.displacement, field.valid
         info = {
             "shot": shot.name,
             "start": start,
             "crop": list(crop),
+            "static": static,
             "mask": mask_info,
             "record": record.to_dict(),
         }
-        return Sample(raw, mask, expose(hdr, record.exposure_scale), motion, info)
+        return Sample(raw, mask, expose(hdr, record.exposure_scale), motion, info, valid)
 
     def _mask(self, source: str, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
         crop = self.config.crop
         seed = int(rng.integers(2**62))
         if source == "lowfreq":
+            dark = rng.random() < LOWFREQ_DARK_CHANCE
+            cell = int(rng.integers(LOWFREQ_CELLS[0], LOWFREQ_CELLS[1] + 1))
             settings = masks.mask_settings(
                 "lowfreq",
                 seed=seed,
-                sigma=float(rng.uniform(1.0, 3.0)),
-                cell=int(rng.integers(2, 5)),
+                p=float(rng.uniform(0.35, 0.65)),
+                sigma=float(rng.uniform(*LOWFREQ_SIGMA)),
+                cell=cell,
+                dark_fraction=float(rng.uniform(*LOWFREQ_DARK_FRACTION)) if dark else 0.0,
+                dark_cell=(
+                    max(cell, int(rng.integers(LOWFREQ_DARK_CELLS[0], LOWFREQ_DARK_CELLS[1] + 1)))
+                    if dark
+                    else None
+                ),
             )
         elif source in SYNTHETIC_MASKS:
             settings = masks.mask_settings(source, seed=seed)
@@ -169,13 +232,17 @@ class SimulatedClips(Dataset[dict[str, Any]]):
                 camera_seed=int(rng.integers(2**62)),
             )
         if c.exposure == "random":
-            target = 0.18 * math.pow(2.0, float(rng.uniform(-2.0, 2.0)))
+            target = 0.18 * math.pow(2.0, float(rng.uniform(*EXPOSURE_EV)))
             return replace(settings, exposure_rule=ExposureRule(target=target))
         return replace(settings, exposure=parse_exposure(c.exposure))
 
 
 def check_data_config(config: DataConfig) -> None:
-    """Check ``noise`` and ``exposure`` before any sample is drawn."""
+    """Check ``noise``, ``exposure`` and ``static_fraction`` before any sample is drawn."""
+    if not 0.0 <= config.static_fraction <= 1.0:
+        raise InvalidArgumentError(
+            f"data.static_fraction={config.static_fraction!r}; expected a fraction in [0, 1]"
+        )
     if config.noise != "random":
         noise_preset(config.noise)
     if config.exposure != "random":

@@ -4,7 +4,9 @@ Families, all drawn from a seeded ``numpy.random.Generator``:
 
 - ``uniform``: each pixel U(0, 1) (the paper's "uniform" masks);
 - ``binary``: a Bernoulli(p) pattern of square cells (``cell`` pixels a side), unblurred: the mask
-  lying on the sensor;
+  lying on the sensor. With ``dark_fraction`` > 0 a second, coarse pattern closes whole regions
+  of ``dark_cell`` pixels a side with that probability: large low-transmittance areas, as where
+  a printed mask's opaque dots cluster;
 - ``lowfreq``: the same pattern blurred by a Gaussian of ``sigma`` pixels, as light spreads over
   the gap between a mask and the sensor. ``sigma`` is given, or follows from the stand-off
   distance d, the lens f-number N and the pixel pitch p by :func:`sigma_from_distance`;
@@ -29,6 +31,8 @@ LOWFREQ_CELL = 4
 """Default cell size (pixels) of the pattern under a ``lowfreq`` mask."""
 LOWFREQ_SIGMA = 2.0
 """Default blur σ (pixels) of a ``lowfreq`` mask when neither σ nor a distance is given."""
+DARK_CELL = 16
+"""Default side (pixels) of the closed regions when ``dark_fraction`` > 0."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class MaskSettings:
         sigma: blur σ in pixels (``lowfreq``; 0 for the others).
         distance_mm, f_number, pixel_pitch_um: the optics σ was derived from, when it was.
         path: the file of a ``file`` mask.
+        dark_fraction: probability that a coarse region is closed (``binary``, ``lowfreq``).
+        dark_cell: side of those regions in pixels (0 when ``dark_fraction`` is 0).
     """
 
     kind: str = "uniform"
@@ -54,6 +60,8 @@ class MaskSettings:
     f_number: float | None = None
     pixel_pitch_um: float | None = None
     path: str | None = None
+    dark_fraction: float = 0.0
+    dark_cell: int = 0
 
 
 def sigma_from_distance(distance_mm: float, f_number: float, pixel_pitch_um: float) -> float:
@@ -86,12 +94,16 @@ def mask_settings(
     f_number: float | None = None,
     pixel_pitch_um: float | None = None,
     path: str | None = None,
+    dark_fraction: float = 0.0,
+    dark_cell: int | None = None,
 ) -> MaskSettings:
     """Validated :class:`MaskSettings` with each kind's defaults filled in.
 
     ``lowfreq`` takes ``sigma`` or all of ``distance_mm``, ``f_number``, ``pixel_pitch_um``
     (σ from :func:`sigma_from_distance`); with none of them σ = ``LOWFREQ_SIGMA`` and the default
-    cell is ``LOWFREQ_CELL``. ``file`` needs ``path``.
+    cell is ``LOWFREQ_CELL``. ``file`` needs ``path``. ``dark_fraction`` in [0, 1) closes coarse
+    regions of ``dark_cell`` pixels (default ``DARK_CELL``, at least ``cell``) of ``binary`` and
+    ``lowfreq`` masks.
     """
     if kind not in MASK_KINDS:
         raise InvalidArgumentError(f"mask: kind={kind!r}; expected one of {', '.join(MASK_KINDS)}")
@@ -120,6 +132,27 @@ def mask_settings(
         )
     if kind == "file" and not path:
         raise InvalidArgumentError("mask: kind='file' needs path=<mask file>")
+    if not (isinstance(dark_fraction, int | float) and 0.0 <= dark_fraction < 1.0):
+        raise InvalidArgumentError(
+            f"mask: dark_fraction={dark_fraction!r}; expected a probability in [0, 1)"
+        )
+    if dark_fraction > 0 and kind not in ("binary", "lowfreq"):
+        raise InvalidArgumentError(
+            f"mask: dark_fraction={dark_fraction} for a {kind} mask; dark regions are for "
+            "binary and lowfreq masks"
+        )
+    if dark_fraction == 0:
+        if dark_cell:
+            raise InvalidArgumentError(
+                f"mask: dark_cell={dark_cell} without dark_fraction; expected both or neither"
+            )
+        dark_cell = 0
+    elif dark_cell is None:
+        dark_cell = max(DARK_CELL, cell)
+    elif not (isinstance(dark_cell, int) and dark_cell >= cell):
+        raise InvalidArgumentError(
+            f"mask: dark_cell={dark_cell!r}; expected an integer >= cell={cell} (pixels)"
+        )
     return MaskSettings(
         kind=kind,
         seed=int(seed),
@@ -130,6 +163,8 @@ def mask_settings(
         f_number=f_number,
         pixel_pitch_um=pixel_pitch_um,
         path=str(path) if path else None,
+        dark_fraction=float(dark_fraction),
+        dark_cell=int(dark_cell),
     )
 
 
@@ -141,17 +176,28 @@ def make_mask(settings: MaskSettings, height: int, width: int) -> np.ndarray:
     if settings.kind == "uniform":
         return rng.random((height, width), dtype=np.float32)
     if settings.kind == "binary":
-        return binary_pattern(rng, height, width, p=settings.p, cell=settings.cell)
+        return _pattern(settings, rng, height, width)
     if settings.kind == "lowfreq":
         pad = blur_radius(settings.sigma)
-        pattern = binary_pattern(
-            rng, height + 2 * pad, width + 2 * pad, p=settings.p, cell=settings.cell
-        )
+        pattern = _pattern(settings, rng, height + 2 * pad, width + 2 * pad)
         blurred = gaussian_blur(torch.from_numpy(pattern), settings.sigma)
         return np.clip(blurred.numpy()[pad : pad + height, pad : pad + width], 0.0, 1.0)
     if settings.kind == "file":
         return load_mask(settings.path or "", height, width)
     raise InvalidArgumentError(f"make_mask: kind={settings.kind!r}; expected one of {MASK_KINDS}")
+
+
+def _pattern(
+    settings: MaskSettings, rng: np.random.Generator, height: int, width: int
+) -> np.ndarray:
+    """The unblurred pattern of a binary / lowfreq mask, dark regions closed."""
+    pattern = binary_pattern(rng, height, width, p=settings.p, cell=settings.cell)
+    if settings.dark_fraction > 0:
+        open_regions = binary_pattern(
+            rng, height, width, p=1.0 - settings.dark_fraction, cell=settings.dark_cell
+        )
+        pattern *= open_regions
+    return pattern
 
 
 def binary_pattern(

@@ -13,8 +13,13 @@ seed on the CPU, so a "camera" has the same maps on every device. Clipping to [0
 response and quantisation follow in :mod:`vs_vhdr.imaging.capture`.
 
 Presets (``NOISE_PRESETS``) and the ranges :func:`sample_noise_params` draws from
-(``NOISE_RANGES``) cover real sensors: a from 1e-5 (100 k e⁻ full well) to 1e-3 (1 k e⁻, high
-ISO), read noise 0.5–4 DN, PRNU up to 1 %, 10–14 bits.
+(``NOISE_RANGES``) cover real sensors from base ISO to high gain: a from 6e-6 (about 170 k e⁻ at
+full scale: a large pixel at ISO 100) to 2.5e-4 (4 k e⁻: ISO 6400), read noise 1–8 DN, dark
+current up to 25 e⁻/s, PRNU up to 1 %, DSNU up to 1 DN; the bit depth (10/12/14) is drawn with
+the capture settings. ``iso100`` / ``iso1600`` / ``iso6400`` are the held-out suite's levels:
+a doubles with every stop of gain from 6e-6 at ISO 100, sub-linearly at high gain where the
+ADC range is no longer the limit (1e-4 at 1600, 2.5e-4 at 6400 rather than 1.6e-4 and 3.8e-4),
+and read noise in DN grows with the analogue gain (1, 2, 4 DN at 12 bits).
 """
 
 import dataclasses
@@ -81,18 +86,29 @@ NOISE_PRESETS: dict[str, NoiseParams] = {
     "clean": NoiseParams(shot=1e-5, read_dn=0.5, dark_e_per_s=1.0, prnu=0.002, dsnu_dn=0.1),
     "default": NoiseParams(shot=1e-4, read_dn=1.5, dark_e_per_s=5.0, prnu=0.005, dsnu_dn=0.3),
     "low-light": NoiseParams(shot=1e-3, read_dn=4.0, dark_e_per_s=25.0, prnu=0.01, dsnu_dn=1.0),
+    "iso100": NoiseParams(shot=6e-6, read_dn=1.0, dark_e_per_s=1.0, prnu=0.003, dsnu_dn=0.1),
+    "iso1600": NoiseParams(shot=1e-4, read_dn=2.0, dark_e_per_s=5.0, prnu=0.005, dsnu_dn=0.3),
+    "iso6400": NoiseParams(shot=2.5e-4, read_dn=4.0, dark_e_per_s=10.0, prnu=0.008, dsnu_dn=0.6),
 }
 """Named presets: ``clean`` ≈ large sensor at base ISO, ``default`` ≈ a typical video sensor,
-``low-light`` ≈ small pixels at high gain."""
+``low-light`` ≈ small pixels at high gain (beyond the training ranges: a stress test);
+``iso100``, ``iso1600``, ``iso6400``: one sensor at three gains (module doc), the held-out
+suite's noise levels (``iso1600`` is the level of the issue that defined the suite: a = 1e-4,
+2 DN at 12 bits)."""
 
 NOISE_RANGES: dict[str, tuple[float, float]] = {
-    "shot": (1e-5, 1e-3),
-    "read_dn": (0.5, 4.0),
+    "shot": (6e-6, 2.5e-4),
+    "read_dn": (1.0, 8.0),
     "dark_e_per_s": (0.0, 25.0),
     "prnu": (0.0, 0.01),
     "dsnu_dn": (0.0, 1.0),
 }
-"""Ranges of :func:`sample_noise_params`: ``shot`` log-uniform, the others uniform."""
+"""Ranges of :func:`sample_noise_params` (ISO 100 to 6400): ``shot`` (a, normalised units) and
+``read_dn`` (DN) log-uniform, so every stop of gain is drawn as often; the others uniform.
+``clean`` (a = 1e-5, 0.5 DN) and ``low-light`` (a = 1e-3) lie outside on purpose."""
+
+LOG_UNIFORM: tuple[str, ...] = ("shot", "read_dn")
+"""Fields of ``NOISE_RANGES`` drawn log-uniformly."""
 
 
 def noise_preset(name: str) -> NoiseParams:
@@ -105,11 +121,14 @@ def noise_preset(name: str) -> NoiseParams:
 
 
 def sample_noise_params(rng: np.random.Generator, shot_model: str = "gaussian") -> NoiseParams:
-    """A random sensor for training, drawn from ``NOISE_RANGES``."""
-    low, high = NOISE_RANGES["shot"]
-    values = {"shot": float(math.exp(rng.uniform(math.log(low), math.log(high))))}
-    for name in ("read_dn", "dark_e_per_s", "prnu", "dsnu_dn"):
-        values[name] = float(rng.uniform(*NOISE_RANGES[name]))
+    """A random sensor for training, drawn from ``NOISE_RANGES`` (``LOG_UNIFORM`` fields
+    log-uniformly), one draw per field in the order of ``NOISE_RANGES``."""
+    values = {}
+    for name, (low, high) in NOISE_RANGES.items():
+        if name in LOG_UNIFORM:
+            values[name] = float(math.exp(rng.uniform(math.log(low), math.log(high))))
+        else:
+            values[name] = float(rng.uniform(low, high))
     return NoiseParams(shot_model=shot_model, **values)
 
 

@@ -10,6 +10,7 @@ Sources that :func:`open_shot` understands (the ``HDR_INPUT`` of ``vhdr simulate
   sequence read frame by frame (:class:`SequenceShot`).
 """
 
+import functools
 import os
 from collections.abc import Sequence
 from importlib import resources
@@ -86,9 +87,60 @@ class SequenceShot(Shot):
 
 
 def builtin_names() -> list[str]:
-    """Names of the bundled HDR maps (``courtyard``, ``forest``, ``studio``, ``sunrise``)."""
+    """Names of the bundled HDR maps (``hdri/LICENSE.txt`` says where each comes from).
+
+    Four 1024×512 maps (``courtyard``, ``forest``, ``studio``, ``sunrise``) and fifteen 512×256
+    ones; :data:`vs_vhdr.scenes.holdout.HELDOUT_SCENES` names those no training may use.
+    """
     folder = resources.files("vs_vhdr.scenes") / "hdri"
     return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".exr"))
+
+
+@functools.lru_cache(maxsize=32)
+def builtin_map(name: str) -> np.ndarray:
+    """The bundled map ``name`` as ``H×W×3`` float32 linear RGB >= 0 (read once, read-only).
+
+    The files are DWAB-compressed (lossy, DCT-based): next to bright lights the codec rings and
+    leaves negative values (up to 1.7 % of the pixels, a few % of the nearby peak). Each negative
+    value is replaced by the mean of the non-negative values of that channel in its 5×5
+    neighbourhood (0 where there are none), so the truth has no black specks.
+    """
+    if name not in builtin_names():
+        raise UnknownNameError(
+            f"builtin: {name!r} is not a bundled HDR map; expected one of "
+            f"{', '.join(builtin_names())}"
+        )
+    with resources.as_file(resources.files("vs_vhdr.scenes") / "hdri" / f"{name}.exr") as path:
+        image = np.asarray(read_image(path), dtype=np.float32)
+    image = fill_negatives(image)
+    image.setflags(write=False)
+    return image
+
+
+def fill_negatives(image: np.ndarray, radius: int = 2) -> np.ndarray:
+    """``H×W×C`` with each negative value set to the mean of the channel's non-negative values
+    within ``radius`` pixels (a ``(2·radius+1)²`` window), or 0 where there are none."""
+    bad = image < 0
+    if not bad.any():
+        return image
+    good = (~bad).astype(np.float64)
+    values = np.where(bad, 0.0, image.astype(np.float64))
+    pad = ((radius, radius), (radius, radius), (0, 0))
+    total, count = _box_sum(np.pad(values, pad), radius), _box_sum(np.pad(good, pad), radius)
+    fill = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+    return np.where(bad, fill, image).astype(np.float32)
+
+
+def _box_sum(padded: np.ndarray, radius: int) -> np.ndarray:
+    """Sum over ``(2·radius+1)²`` windows of an ``(H+2r)×(W+2r)×C`` array → ``H×W×C``."""
+    cumulative = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0), (0, 0)))
+    size = 2 * radius + 1
+    return (
+        cumulative[size:, size:]
+        - cumulative[:-size, size:]
+        - cumulative[size:, :-size]
+        + cumulative[:-size, :-size]
+    )
 
 
 def builtin_shot(
@@ -99,21 +151,20 @@ def builtin_shot(
     num_frames: int = DEFAULT_FRAMES,
     seed: int = 0,
 ) -> PannedShot:
-    """The bundled map ``name`` as a panned :class:`Shot` named ``builtin:NAME``."""
-    if name not in builtin_names():
-        raise UnknownNameError(
-            f"builtin: {name!r} is not a bundled HDR map; expected one of "
-            f"{', '.join(builtin_names())}"
-        )
-    with resources.as_file(resources.files("vs_vhdr.scenes") / "hdri" / f"{name}.exr") as path:
-        return PannedShot.from_file(
-            path,
-            name=f"builtin:{name}",
-            height=height,
-            width=width,
-            num_frames=num_frames,
-            seed=seed,
-        )
+    """The bundled map ``name`` as a panned :class:`Shot` named ``builtin:NAME``.
+
+    Frames may be as large as the map or larger: :class:`PannedShot` then magnifies it (a frame
+    as tall as a 512×256 map, e.g. the default 256×256, shows it at 0.9-1× zoom and pans
+    sideways).
+    """
+    return PannedShot(
+        builtin_map(name),
+        name=f"builtin:{name}",
+        height=height,
+        width=width,
+        num_frames=num_frames,
+        seed=seed,
+    )
 
 
 def builtin_shots(
