@@ -1,4 +1,4 @@
-"""Calibration files (vhdr.MaskCalibration/1): round trip, every refusal, upgrades, camera ids."""
+"""Calibration files (vhdr.MaskCalibration/2): round trip, every refusal, upgrades, camera ids."""
 
 import json
 from pathlib import Path
@@ -46,7 +46,7 @@ def test_round_trip_keeps_every_field_and_the_mask(tmp_path: Path) -> None:
     original = _calibration()
     written = save_calibration(original, tmp_path / "studio-a.json")
     document = _document(written)
-    assert document["schema"] == "vhdr.MaskCalibration/1"
+    assert document["schema"] == "vhdr.MaskCalibration/2"
     assert document["mask_file"] == "studio-a.mask.exr"  # relative: the folder can move
     loaded = load_calibration(written)
     np.testing.assert_array_equal(loaded.mask, original.mask)
@@ -105,10 +105,10 @@ def test_missing_and_unknown_keys_are_listed(tmp_path: Path) -> None:
     path = save_calibration(_calibration(), tmp_path / "a.json")
     document = _document(path)
     del document["cfa"]
-    document["colour"] = "red"
+    document["flavour"] = "red"
     path.write_text(json.dumps(document))
     with pytest.raises(
-        UnreadableFileError, match=r"unknown keys \['colour'\], missing keys \['cfa'\]"
+        UnreadableFileError, match=r"unknown keys \['flavour'\], missing keys \['cfa'\]"
     ):
         load_calibration(path)
 

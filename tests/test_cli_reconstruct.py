@@ -56,7 +56,8 @@ def test_writes_rgb_exr_per_input_frame(whole: Path, capsys: pytest.CaptureFixtu
     assert image.shape == (H, W, 3) and image.dtype == np.float32 and np.isfinite(image).all()
     with OpenEXR.File(str(whole / names[0]), header_only=True) as exr:
         header = dict(exr.header())
-    assert "chromaticities" in header
+    assert "chromaticities" not in header  # camera RGB of unknown primaries: none is honest
+    assert header["vhdrColorspace"] == "camera"
     assert not list(whole.glob(".*tmp*"))
 
 

@@ -1,8 +1,8 @@
-"""The calibration file: schema ``vhdr.MaskCalibration/1``, a JSON document beside a mask image.
+"""The calibration file: schema ``vhdr.MaskCalibration/2``, a JSON document beside a mask image.
 
-Fields of version 1 (all required unless marked optional)::
+Fields of version 2 (all required unless marked optional)::
 
-    schema        "vhdr.MaskCalibration/1"
+    schema        "vhdr.MaskCalibration/2"
     name          calibration name, [A-Za-z0-9][A-Za-z0-9._+-]*
     camera        {"make": str, "model": str, "serial": str}   (each optional)
     mask_file     mask image (EXR channel Y, or .npy / 16-bit .png), relative to the JSON's folder
@@ -15,8 +15,11 @@ Fields of version 1 (all required unless marked optional)::
     primaries     optional int, ITU-T H.273 colour primaries of the camera RGB (2 = unspecified)
     measurement   object: how the mask was measured (method, frames, noise, ...), free-form
     date          ISO 8601 date-time of the measurement
+    colour        optional, null or the camera's colour in DNG terms (vs_vhdr.colour.DngColour):
+                  {"color_matrix_1": [[..], [..], [..]], "illuminant_1": 21,
+                   "as_shot_neutral": [r, g, b], ...} (ColorMatrix2, ForwardMatrix1/2, ... too)
 
-Older versions are brought to the current one by the functions in ``UPGRADES`` (version ``n`` →
+Version 1 had no ``colour``; ``UPGRADES[1]`` adds ``"colour": null``. Older versions are brought to the current one by the functions in ``UPGRADES`` (version ``n`` →
 ``n + 1``, applied in turn, as OpenTimelineIO does); a newer version than this vhdr knows is refused.
 """
 
@@ -32,18 +35,24 @@ from typing import Any
 import numpy as np
 
 from vs_vhdr.calibration.camera import CameraId
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, UnreadableFileError
 from vs_vhdr.io.atomic import write_text_atomic
 from vs_vhdr.io.exr import write_exr
 from vs_vhdr.io.images import read_image
 
 SCHEMA_NAME = "vhdr.MaskCalibration"
-CURRENT_VERSION = 1
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-"""``version -> function`` turning a document of that version into one of ``version + 1``.
+CURRENT_VERSION = 2
 
-Version 1 is the first, so the table is empty; version 2 will add ``UPGRADES[1]``.
-"""
+
+def _one_to_two(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: the ``colour`` section appears, empty (camera colour unknown)."""
+    document.setdefault("colour", None)
+    return document
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _one_to_two}
+"""``version -> function`` turning a document of that version into one of ``version + 1``."""
 
 V1_KEYS = (
     "schema",
@@ -60,7 +69,9 @@ V1_KEYS = (
     "measurement",
     "date",
 )
-_OPTIONAL = {"primaries": 2}
+KEYS = (*V1_KEYS, "colour")
+"""The fields of the current version."""
+_OPTIONAL: dict[str, Any] = {"primaries": 2, "colour": None}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _MASK_TOLERANCE = 1e-3
 
@@ -71,6 +82,7 @@ class MaskCalibration:
 
     ``mask`` is ``H×W`` float32 transmittance in [0, 1] (read-only), ``H×W`` = ``mask_size``.
     Levels are in the raw data's units (DN for integer raw, 0/1 for normalised float raw).
+    ``colour`` is the camera's colour (matrices, neutral) for the hosts' colour stage, or None.
     """
 
     name: str
@@ -85,6 +97,7 @@ class MaskCalibration:
     measurement: dict[str, Any] = field(default_factory=dict)
     date: str = ""
     source: Path | None = None
+    colour: DngColour | None = None
 
     def __post_init__(self) -> None:
         mask = np.asarray(self.mask, dtype=np.float32)
@@ -146,6 +159,7 @@ def to_document(calibration: MaskCalibration, mask_file: str) -> dict[str, Any]:
         "primaries": calibration.primaries,
         "measurement": calibration.measurement,
         "date": calibration.date,
+        "colour": None if calibration.colour is None else calibration.colour.to_dict(),
     }
 
 
@@ -236,6 +250,7 @@ def load_calibration(path: str | os.PathLike[str]) -> MaskCalibration:
         primaries=int(document["primaries"]),
         measurement=dict(document["measurement"]),
         date=document["date"],
+        colour=_colour(document["colour"], f"{p}: colour", document["name"]),
     )
     return replace(calibration, source=p.resolve())
 
@@ -268,13 +283,14 @@ def _mask_path(json_path: Path, document: dict[str, Any]) -> Path:
 
 
 def _check_fields(doc: dict[str, Any], where: str) -> None:
-    unknown = sorted(set(doc) - set(V1_KEYS))
-    missing = [k for k in V1_KEYS if k not in doc]
+    unknown = sorted(set(doc) - set(KEYS))
+    missing = [k for k in KEYS if k not in doc]
     if unknown or missing:
         raise UnreadableFileError(
             f"{where}: unknown keys {unknown}, missing keys {missing}; "
-            f"version {CURRENT_VERSION} has {', '.join(V1_KEYS)}"
+            f"version {CURRENT_VERSION} has {', '.join(KEYS)}"
         )
+    _colour(doc["colour"], f"{where}: colour", "")
     name = doc["name"]
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidArgumentError(
@@ -304,6 +320,18 @@ def _check_fields(doc: dict[str, Any], where: str) -> None:
     if not isinstance(doc["date"], str):
         raise InvalidArgumentError(f"{where}: date={doc['date']!r}; expected an ISO 8601 string")
     CameraId.from_dict(doc["camera"], f"{where}: camera")
+
+
+def _colour(value: Any, where: str, name: str) -> DngColour | None:
+    """The ``colour`` section: null, or DNG colour fields with at least ``color_matrix_1``."""
+    if value is None:
+        return None
+    colour = DngColour.from_dict(value, where, source=f"calibration {name!r}" if name else where)
+    if not colour.has_matrices:
+        raise InvalidArgumentError(
+            f"{where}: no color_matrix_1; expected the camera's XYZ → camera matrix (or null)"
+        )
+    return colour
 
 
 def _pair(doc: dict[str, Any], key: str, where: str, *, minimum: int) -> tuple[int, int]:

@@ -13,19 +13,22 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from vs_vhdr.calibration.camera import CameraId
-from vs_vhdr.errors import InvalidArgumentError
+from vs_vhdr.colour.camera import DngColour
+from vs_vhdr.errors import InvalidArgumentError, UnknownNameError
 from vs_vhdr.imaging.cfa import check_cfa
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.raw_sequence import RawSequence, open_raw_input, raw_frames
 
 
 class RawMaskSource(NamedTuple):
-    """Mask ``H×W`` float32, CFA, H.273 primaries, and how the calibration was found (or "")."""
+    """Mask ``H×W`` float32, CFA, H.273 primaries, how the calibration was found (or ""), and
+    the camera's colour (the files' own, else a camera plugin's or the calibration's; or None)."""
 
     mask: np.ndarray
     cfa: str
     primaries: int
     found: str
+    colour: DngColour | None = None
 
 
 class FlatFields(NamedTuple):
@@ -101,10 +104,11 @@ def raw_mask_source(
                 f"{where}: --mask {mask_file} has shape {mask.shape}; expected one channel of "
                 f"the frames' size {size[0]}×{size[1]}"
             )
-        return RawMaskSource(mask, pattern, 2, "")
+        return RawMaskSource(mask, pattern, 2, "", raw.info.colour or _plugin_colour(raw))
     from vs_vhdr.plugins import get_host
 
     found = ""
+    asked: str | CameraId | None = camera
     if camera is not None:
         calibration = get_host().calibration(camera)
     else:
@@ -115,6 +119,7 @@ def raw_mask_source(
                 "model); expected --mask FILE or --camera NAME"
             )
         calibration = get_host().calibration(identity)
+        asked = identity
         found = f"camera {identity.describe()} -> calibration {calibration.name!r}"
     if cfa is None and calibration.cfa != raw.cfa:
         raise InvalidArgumentError(
@@ -122,7 +127,21 @@ def raw_mask_source(
             f"measured with {calibration.cfa}; expected matching frames (or --cfa to override)"
         )
     mask = calibration.mask_for(*size, where=where)
-    return RawMaskSource(np.asarray(mask), pattern, calibration.primaries, found)
+    colour = raw.info.colour or get_host().camera_colour(asked or calibration.name, calibration)
+    return RawMaskSource(np.asarray(mask), pattern, calibration.primaries, found, colour)
+
+
+def _plugin_colour(raw: RawSequence) -> DngColour | None:
+    """A camera plugin's (or a matching calibration's) colour for files that carry none."""
+    identity = CameraId.from_metadata(raw.metadata.attributes())
+    if not identity.has_identity:
+        return None
+    from vs_vhdr.plugins import get_host
+
+    try:
+        return get_host().camera_colour(identity)
+    except (UnknownNameError, InvalidArgumentError):  # e.g. several calibrations match
+        return None
 
 
 def raw_flat_fields(

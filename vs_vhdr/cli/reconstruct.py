@@ -1,5 +1,9 @@
 """``vhdr reconstruct``: coded raw EXR frames (channel ``Y``) → linear HDR EXR frames (RGB).
 
+The colour stage follows the network (docs/colour.md): ``--colorspace auto`` writes ACEScg when
+the camera's matrices are known (DNG tags, a camera plugin, the calibration's ``colour``) and
+camera RGB otherwise; every EXR names its space (``chromaticities``, ``vhdrColorspace``).
+
 Output frame numbers follow the input's. ``--frames START-END`` writes a sub-range but reads the
 neighbouring raw frames it needs as temporal context, so farm chunks stitch into exactly the
 frames of one whole run. Outputs are written atomically; existing ones are refused unless
@@ -21,23 +25,17 @@ from tqdm import tqdm
 
 from vs_vhdr import __version__
 from vs_vhdr.cli.raw_input import open_cli_raw, raw_mask_source
+from vs_vhdr.colour import CHOICES, ColourChoice, DngColour, choose_colour, clipped_channels
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.engine.options import PRECISIONS
 from vs_vhdr.engine.windows import PAD_MODES
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.io.background import BackgroundWriter, ReadAhead
-from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_mono, write_exr
+from vs_vhdr.io.exr import read_exr_mono, write_exr
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.raw_sequence import RawSequence
 from vs_vhdr.io.sequence import expand_many, format_frame, missing_frames
 from vs_vhdr.nets.weights import quality_warning
-
-CHROMATICITIES: dict[int, tuple[float, ...]] = {
-    1: REC709_CHROMATICITIES,
-    9: (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),  # BT.2020
-    12: (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),  # P3-D65
-}
-"""EXR chromaticities of ITU-T H.273 primaries codes; others (2 = unspecified) get Rec. 709."""
 
 Normalise = Callable[[np.ndarray], np.ndarray]
 """Raw values in the file's units → normalised raw in [0, 1]."""
@@ -82,6 +80,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     parser.add_argument("--pad", choices=PAD_MODES, default="reflect", help="short-clip padding")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--precision", choices=("auto", *PRECISIONS), default="auto")
+    parser.add_argument(
+        "--colorspace",
+        choices=("auto", *CHOICES),
+        default="auto",
+        help="output colour space; auto: acescg when the camera's matrices are known (DNG, "
+        "plugin, calibration), else camera (docs/colour.md)",
+    )
     parser.add_argument("--frames", metavar="START-END", help="write only these frame numbers")
     parser.add_argument("--half", action="store_true", help="write 16-bit half floats")
     parser.add_argument("--resume", action="store_true", help="skip frames already written")
@@ -117,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(outputs, {path.resolve() for _, path in frames}, args.force, args.resume)
     todo = [i for i in wanted if args.force or not (args.resume and _complete(outputs[i]))]
 
-    mask, cfa, normalise, primaries = _mask_source(args, raw)
+    mask, cfa, normalise, primaries, colour = _mask_source(args, raw)
+    choice = choose_colour(
+        args.colorspace, colour, "reconstruct: --colorspace", camera_primaries=primaries
+    )
+    print(f"vhdr reconstruct: {choice.note}", file=sys.stderr)
     options = EngineOptions(
         model=args.model,
         cfa=cfa,
@@ -136,9 +145,12 @@ def run(args: argparse.Namespace) -> int:
     def read_raw(i: int) -> np.ndarray:
         return raw.read(i) if raw is not None else normalise(read_exr_mono(frames[i][1]))
 
-    attributes = {"software": f"vhdr {__version__}", "vhdrModel": args.model}
+    attributes = {
+        "software": f"vhdr {__version__}",
+        "vhdrModel": args.model,
+        "vhdrColorspace": choice.colorspace,
+    }
     attributes.update(raw.metadata.attributes() if raw is not None else {})
-    chromaticities = CHROMATICITIES.get(primaries, REC709_CHROMATICITIES)
     for path in {outputs[i].parent for i in todo}:
         path.mkdir(parents=True, exist_ok=True)
     if reconstructor.device.type == "cuda":
@@ -156,18 +168,27 @@ def run(args: argparse.Namespace) -> int:
         for k, i in enumerate(tqdm(todo, desc="reconstruct", unit="frame", disable=None)):
             ahead = todo[min(k + stride, len(todo) - 1)]  # read the next window's frames now
             get_raw.prefetch(reconstructor.frames_needed(ahead, len(frames)))
-            hdr = reconstructor.output_frame(i, len(frames), get_raw)
+            hdr = _colour(
+                choice, reconstructor.output_frame(i, len(frames), get_raw), get_raw(i), cfa
+            )
             writer.submit(
                 write_exr,
                 outputs[i],
                 hdr,
                 half=args.half,
-                chromaticities=chromaticities,
+                chromaticities=choice.chromaticities,
                 attributes=attributes,
             )
     seconds = time.perf_counter() - started
     print(_summary(reconstructor, len(todo), len(wanted) - len(todo), seconds))
     return 0
+
+
+def _colour(choice: ColourChoice, hdr: np.ndarray, raw: np.ndarray, cfa: str) -> np.ndarray:
+    """The colour stage of one frame: ``hdr`` (camera RGB) into the chosen space."""
+    if choice.transform.is_identity:
+        return hdr
+    return choice.transform.apply(hdr, clipped_channels(raw, cfa))
 
 
 def _frame_range(text: str | None, numbers: list[int]) -> list[int]:
@@ -214,17 +235,18 @@ def _complete(path: Path) -> bool:
 
 def _mask_source(
     args: argparse.Namespace, raw: RawSequence | None
-) -> tuple[np.ndarray, str, Normalise, int]:
-    """Mask, CFA, raw normalisation and H.273 primaries from ``--mask`` or ``--camera``.
+) -> tuple[np.ndarray, str, Normalise, int, DngColour | None]:
+    """Mask, CFA, raw normalisation, H.273 primaries and camera colour from ``--mask`` or
+    ``--camera``.
 
     Raw files are normalised with their own levels; their camera identity stands in for
-    ``--camera`` (``vs_vhdr.cli.raw_input``).
+    ``--camera`` (``vs_vhdr.cli.raw_input``), their colour tags give the camera's colour.
     """
     if raw is not None:
         source = raw_mask_source(raw, args.mask, args.camera, args.cfa, "reconstruct")
         if source.found:
             print(f"vhdr reconstruct: {source.found}", file=sys.stderr)
-        return source.mask, source.cfa, _identity, source.primaries
+        return source.mask, source.cfa, _identity, source.primaries, source.colour
     if args.mask is None and args.camera is None:
         raise InvalidArgumentError(
             "reconstruct: no mask source; expected --mask FILE or --camera NAME (raw files may "
@@ -236,7 +258,7 @@ def _mask_source(
             raise InvalidArgumentError(
                 f"reconstruct: --mask {args.mask} has shape {mask.shape}; expected one channel H×W"
             )
-        return mask, args.cfa or "RGGB", _identity, 2
+        return mask, args.cfa or "RGGB", _identity, 2, None
     from vs_vhdr.plugins import get_host
 
     calibration = get_host().calibration(args.camera)
@@ -245,6 +267,7 @@ def _mask_source(
         args.cfa or calibration.cfa,
         calibration.normalise,
         calibration.primaries,
+        get_host().camera_colour(args.camera, calibration),
     )
 
 

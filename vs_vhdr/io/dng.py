@@ -3,9 +3,10 @@
 The file is a plain DNG 1.4 (backward version 1.1) with the raw CFA image in IFD0: CFA pattern
 and plane colours, per-position black levels (``BlackLevelRepeatDim`` 2×2), white level, camera
 identity (``Make``, ``Model``, ``UniqueCameraModel``, ``CameraSerialNumber``), ISO and exposure
-time (TIFF/EP tags in IFD0), the CinemaDNG ``FrameRate`` for sequences, and a colour matrix
-that declares the camera RGB to be linear Rec. 709 under D65 (``ColorMatrix1`` = XYZ → sRGB,
-neutral white), so raw developers open the frames with plausible colours. LibRaw (rawpy)
+time (TIFF/EP tags in IFD0), the CinemaDNG ``FrameRate`` for sequences, and the camera's colour
+(DNG chapter 6 tags from a :class:`~vs_vhdr.colour.camera.DngColour`). By default that declares
+the camera RGB to be linear Rec. 709 under D65 (``ColorMatrix1`` = XYZ → sRGB, neutral white,
+:data:`REC709_CAMERA`), so raw developers open the frames with plausible colours. LibRaw (rawpy)
 reads the files back (see :mod:`vs_vhdr.io.raw`); LibRaw refuses images under 22×22 pixels.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import tifffile
 
 from vs_vhdr import __version__
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.imaging.cfa import check_cfa
 from vs_vhdr.io.atomic import atomic_path
@@ -32,6 +34,35 @@ XYZ_TO_REC709 = (
     (0.0556434, -0.2040259, 1.0572252),
 )
 """XYZ (D65) → linear Rec. 709 RGB: the ``ColorMatrix1`` written (camera RGB = Rec. 709)."""
+
+REC709_CAMERA = DngColour(
+    color_matrix_1=tuple(v for row in XYZ_TO_REC709 for v in row),
+    illuminant_1=21,
+    as_shot_neutral=(1.0, 1.0, 1.0),
+    source="linear Rec. 709 camera",
+)
+"""The default colour written: camera RGB is linear Rec. 709 / D65, shot under D65."""
+
+_COLOUR_TAGS = (
+    ("color_matrix_1", 50721, 9),
+    ("color_matrix_2", 50722, 9),
+    ("camera_calibration_1", 50723, 9),
+    ("camera_calibration_2", 50724, 9),
+    ("analog_balance", 50727, 3),
+    ("as_shot_neutral", 50728, 3),
+    ("as_shot_white_xy", 50729, 2),
+    ("forward_matrix_1", 50964, 9),
+    ("forward_matrix_2", 50965, 9),
+)
+"""DNG colour tags written from a :class:`DngColour`: field, tag code, count."""
+_SIGNED = {
+    "color_matrix_1",
+    "color_matrix_2",
+    "camera_calibration_1",
+    "camera_calibration_2",
+    "forward_matrix_1",
+    "forward_matrix_2",
+}
 
 _CFA_PHOTOMETRIC = 32803
 _BYTE, _ASCII, _SHORT, _LONG, _RATIONAL, _SRATIONAL = 1, 2, 3, 4, 5, 10
@@ -49,6 +80,7 @@ def write_dng(
     black_level: int | Sequence[int] = 0,
     white_level: int | None = None,
     metadata: RawMetadata | None = None,
+    colour: DngColour | None = None,
     force: bool = False,
 ) -> None:
     """Write one Bayer mosaic as a DNG file, atomically.
@@ -65,6 +97,8 @@ def write_dng(
             frame quantised to ``bits`` is stored exactly) and ``2**bits − 1`` for integer data.
         metadata: camera identity, ISO, exposure time and frame rate to record; the default
             names the camera ``vhdr`` / ``simulated coded camera``.
+        colour: the camera's colour tags (``ColorMatrix1`` required); default
+            :data:`REC709_CAMERA`.
         force: replace an existing file (otherwise ``OutputExistsError``).
 
     Raises:
@@ -87,7 +121,13 @@ def write_dng(
             "integer above every black level and at most 65535"
         )
     data = _to_dn(array, black, int(white_level))
+    if colour is not None and not colour.has_matrices:
+        raise InvalidArgumentError(
+            "write_dng: colour has no color_matrix_1; expected a DngColour with the camera's "
+            "ColorMatrix1 (or None for the Rec. 709 default)"
+        )
     tags = _tags(pattern, black, int(white_level), metadata or RawMetadata())
+    tags += _colour_tags(colour or REC709_CAMERA)
     with atomic_path(path, force=force) as tmp:
         tifffile.imwrite(
             tmp,
@@ -148,7 +188,6 @@ def _tags(cfa: str, black: tuple[int, ...], white: int, meta: RawMetadata) -> li
     """``tifffile`` extratags of IFD0: (code, type, count, value, writeonce)."""
     make = meta.make or "vhdr"
     model = meta.model or "simulated coded camera"
-    matrix = [_rational(v) for row in XYZ_TO_REC709 for v in row]
     tags: list[Any] = [
         (254, _LONG, 1, 0, True),  # NewSubFileType: the full-resolution image
         (271, _ASCII, None, _ascii(make), True),
@@ -164,9 +203,6 @@ def _tags(cfa: str, black: tuple[int, ...], white: int, meta: RawMetadata) -> li
         (50713, _SHORT, 2, (2, 2), True),  # BlackLevelRepeatDim
         (50714, _LONG, 4, black, True),  # BlackLevel, row by row
         (50717, _LONG, 1, white, True),  # WhiteLevel
-        (50721, _SRATIONAL, 9, matrix, True),  # ColorMatrix1
-        (50728, _RATIONAL, 3, [(1, 1)] * 3, True),  # AsShotNeutral
-        (50778, _SHORT, 1, _D65, True),  # CalibrationIlluminant1
     ]
     if meta.serial:
         tags.append((50735, _ASCII, None, _ascii(meta.serial), True))  # CameraSerialNumber
@@ -181,8 +217,22 @@ def _tags(cfa: str, black: tuple[int, ...], white: int, meta: RawMetadata) -> li
     return tags
 
 
+def _colour_tags(colour: DngColour) -> list[Any]:
+    """The DNG colour tags of ``colour`` (chapter 6), as ``tifffile`` extratags."""
+    tags: list[Any] = []
+    for name, code, count in _COLOUR_TAGS:
+        values = getattr(colour, name)
+        if values is not None:
+            kind = _SRATIONAL if name in _SIGNED else _RATIONAL
+            tags.append((code, kind, count, [_rational(v) for v in values], True))
+    tags.append((50778, _SHORT, 1, colour.illuminant_1 or _D65, True))  # CalibrationIlluminant1
+    if colour.color_matrix_2 is not None and colour.illuminant_2:
+        tags.append((50779, _SHORT, 1, colour.illuminant_2, True))  # CalibrationIlluminant2
+    return tags
+
+
 def _rational(value: float) -> tuple[int, int]:
-    return int(round(value * _DENOMINATOR)), _DENOMINATOR
+    return int(round(value * _DENOMINATOR)), _DENOMINATOR  # 1e-4: what DNG tools write
 
 
 def _ascii(text: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import rawpy
 import tifffile
 
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError, UnreadableFileError, VhdrError
 from vs_vhdr.imaging.cfa import CFA_PATTERNS
 
@@ -50,6 +51,21 @@ _TAG = {
     "serial": 50735,
     "frame_rate": 51044,
 }
+_COLOUR_TAGS = {
+    "color_matrix_1": 50721,
+    "color_matrix_2": 50722,
+    "camera_calibration_1": 50723,
+    "camera_calibration_2": 50724,
+    "analog_balance": 50727,
+    "as_shot_neutral": 50728,
+    "as_shot_white_xy": 50729,
+    "illuminant_1": 50778,
+    "illuminant_2": 50779,
+    "forward_matrix_1": 50964,
+    "forward_matrix_2": 50965,
+}
+"""DNG 1.4 colour tags (chapter 6) by :class:`DngColour` field."""
+_COLOR_PLANES = 50710
 _PLANE_LETTERS = {0: "R", 1: "G", 2: "B", 3: "C", 4: "M", 5: "Y", 6: "W"}
 _EXPECTED_CFA = f"a 2×2 Bayer pattern ({', '.join(CFA_PATTERNS)})"
 
@@ -104,6 +120,8 @@ class RawInfo:
         white_level: saturation level in DN.
         metadata: camera identity, ISO, exposure time, frame rate.
         file_format: ``DNG`` or the file's extension without the dot, upper case.
+        colour: the camera's colour (DNG colour tags; for other raws LibRaw's D65 matrix and
+            the camera's white balance), or None when the file says nothing usable.
     """
 
     path: Path
@@ -114,6 +132,7 @@ class RawInfo:
     white_level: float
     metadata: RawMetadata
     file_format: str
+    colour: DngColour | None = None
 
 
 def is_raw_path(path: str | os.PathLike[str]) -> bool:
@@ -155,6 +174,7 @@ def read_raw(
             file_black = tuple(float(per_colour[c]) for c in colours.ravel())
             file_white = float(decoded.white_level)
             other = decoded.other
+            libraw_colour = None if header.dng_layout else _libraw_colour(decoded, p)
     except VhdrError:
         raise
     except (rawpy.LibRawError, rawpy.NotSupportedError, OSError) as error:
@@ -183,6 +203,7 @@ def read_raw(
         white_level=white,
         metadata=metadata,
         file_format="DNG" if header.dng_layout else p.suffix.lstrip(".").upper(),
+        colour=header.colour if header.dng_layout else libraw_colour,
     )
     return mosaic, info
 
@@ -194,10 +215,12 @@ class RawHeader:
     Attributes:
         metadata: camera identity, ISO, exposure time, frame rate (empty for non-TIFF raws).
         dng_layout: for a DNG, ``(height, width, cfa)`` of its full raw image; else None.
+        colour: a DNG's colour tags (None without ``ColorMatrix1`` or for other raws).
     """
 
     metadata: RawMetadata
     dng_layout: tuple[int, int, str] | None
+    colour: DngColour | None = None
 
 
 def read_raw_header(path: str | os.PathLike[str]) -> RawHeader:
@@ -217,6 +240,7 @@ def _tiff_metadata(path: Path) -> RawHeader:
             exif = tags.get(_TAG["exif"])
             exif = exif if isinstance(exif, Mapping) else {}
             layout = _check_dng_raw(path, first) if _TAG["dng_version"] in tags else None
+            colour = _dng_colour(tags, path) if layout is not None else None
     except VhdrError:
         raise
     except (tifffile.TiffFileError, ValueError, OSError, IndexError):
@@ -237,7 +261,58 @@ def _tiff_metadata(path: Path) -> RawHeader:
         exposure_time=exposure,
         frame_rate=_fraction(rate),
     )
-    return RawHeader(metadata, layout)
+    return RawHeader(metadata, layout, colour)
+
+
+def _dng_colour(tags: Mapping[int, Any], path: Path) -> DngColour | None:
+    """The DNG colour tags of IFD0 (None without ``ColorMatrix1`` or for a 4-colour CFA)."""
+    if _COLOUR_TAGS["color_matrix_1"] not in tags:
+        return None
+    planes = bytes(tags.get(_COLOR_PLANES, b"\x00\x01\x02"))
+    if len(planes) != 3:
+        return None  # CMYG and other 4-colour sensors: not a 3×3 matrix
+    values: dict[str, Any] = {}
+    for name, code in _COLOUR_TAGS.items():
+        if code not in tags:
+            continue
+        value = tags[code]
+        values[name] = int(value) if name.startswith("illuminant") else _rationals(value)
+    try:
+        return DngColour(**values, source=f"DNG {path.name}")
+    except InvalidArgumentError:
+        return None  # malformed colour tags: the pixels are still usable, the colour is unknown
+
+
+def _rationals(value: Any) -> list[float]:
+    """tifffile's (num, den, num, den, ...) rationals, or plain numbers, as floats."""
+    items = list(np.ravel(value)) if isinstance(value, tuple | list | np.ndarray) else [value]
+    if len(items) % 2 == 0 and all(isinstance(v, int | np.integer) for v in items):
+        return [float(n) / float(d) if d else float("nan") for n, d in zip(items[::2], items[1::2])]
+    return [float(v) for v in items]
+
+
+def _libraw_colour(decoded: rawpy.RawPy, path: Path) -> DngColour | None:
+    """LibRaw's XYZ → camera matrix (D65, Adobe's table) and the camera's white balance.
+
+    For camera raws other than DNG; None when LibRaw has no matrix for the camera.
+    """
+    try:
+        matrix = np.asarray(decoded.rgb_xyz_matrix, dtype=np.float64)[:3]
+        balance = np.asarray(decoded.camera_whitebalance, dtype=np.float64)[:3]
+    except (AttributeError, ValueError, rawpy.LibRawError):
+        return None
+    if matrix.shape != (3, 3) or not np.any(matrix) or not np.all(np.isfinite(matrix)):
+        return None
+    neutral = 1.0 / balance if np.all(balance > 0) else None
+    try:
+        return DngColour(
+            color_matrix_1=tuple(matrix.ravel()),
+            illuminant_1=21,
+            as_shot_neutral=None if neutral is None else tuple(neutral),
+            source=f"LibRaw {path.name}",
+        )
+    except InvalidArgumentError:
+        return None
 
 
 def _check_dng_raw(path: Path, first: Any) -> tuple[int, int, str]:

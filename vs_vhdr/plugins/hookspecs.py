@@ -16,6 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     from vs_vhdr.calibration.camera import CameraId
     from vs_vhdr.calibration.schema import MaskCalibration
+    from vs_vhdr.colour.camera import DngColour
     from vs_vhdr.nets.registry import ModelRegistry
     from vs_vhdr.plugins.registries import CalibrationRegistry, PresetRegistry
 
@@ -101,6 +102,22 @@ def vhdr_resolve_calibration(
 
     Returns:
         A ``MaskCalibration``, or None to let the next implementation try. First non-None wins.
+    """
+
+
+@hookspec(firstresult=True)
+def vhdr_camera_colour(camera: "CameraId") -> "DngColour | None":
+    """Give a camera's colour: its DNG-style matrices and white (docs/colour.md).
+
+    Called when a host needs the colour of footage that does not carry it (EXR raw frames, DNGs
+    without ``ColorMatrix1``), once per clip. ``camera`` holds the user's ``camera=`` / ``--camera``
+    name and/or the ``make``, ``model`` and ``serial`` of the files. Return a
+    ``vs_vhdr.colour.DngColour`` with at least ``color_matrix_1`` (XYZ → camera RGB) and
+    ``illuminant_1``, and ``as_shot_neutral`` (or ``as_shot_white_xy``) for the shot's white.
+    When no plugin answers, the camera's calibration file's ``colour`` section is used.
+
+    Returns:
+        A ``DngColour``, or None to let the next implementation try. First non-None wins.
     """
 
 

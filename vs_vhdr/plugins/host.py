@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vs_vhdr.calibration.camera import CameraId
 from vs_vhdr.calibration.schema import MaskCalibration
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError, UnknownNameError, VhdrError
 from vs_vhdr.plugins.manager import PluginInfo, PluginProblem, PluginSet
 from vs_vhdr.plugins.registries import CalibrationRegistry, Preset, PresetRegistry
@@ -135,6 +136,43 @@ class Host:
             f"camera: no calibration for {camera_id.describe()}; registered calibrations: "
             f"{known or 'none'}; a calibration .json file path also works{self._problem_hint()}"
         )
+
+    def camera_colour(
+        self, camera: CameraLike, calibration: MaskCalibration | None = None
+    ) -> DngColour | None:
+        """The colour of ``camera``: a plugin's ``vhdr_camera_colour``, else its calibration's.
+
+        Args:
+            camera: a name, a calibration JSON path or a ``CameraId``.
+            calibration: the calibration already resolved for the camera (saves a lookup).
+
+        Returns:
+            A ``DngColour`` with matrices, or None when nothing knows the camera's colour.
+        """
+        camera_id = _camera_id(camera)
+        for plugin, function, args in self._set.implementations("vhdr_camera_colour"):
+            try:
+                result = function(**{a: camera_id for a in args if a == "camera"})
+            except VhdrError:
+                raise
+            except Exception as error:  # a bug in a plugin: report, ask the next one
+                self._set.report(plugin, "vhdr_camera_colour", _describe(error))
+                continue
+            if isinstance(result, DngColour) and result.has_matrices:
+                return result
+            if result is not None:
+                self._set.report(
+                    plugin,
+                    "vhdr_camera_colour",
+                    f"returned {type(result).__name__}; expected a DngColour with "
+                    "color_matrix_1, or None",
+                )
+        if calibration is None:
+            try:
+                calibration = self.calibration(camera_id)
+            except UnknownNameError:
+                return None
+        return calibration.colour
 
     # presets -------------------------------------------------------------------------------
     @property
