@@ -126,9 +126,18 @@ def gray_array_to_frame(image: np.ndarray, template: vs.VideoFrame) -> vs.VideoF
     return frame
 
 
-def set_output_props(frame: vs.VideoFrame, source: vs.VideoFrame, primaries: int) -> None:
-    """Copy every prop of ``source`` onto ``frame``, then set the contract's output props."""
+def set_output_props(
+    frame: vs.VideoFrame,
+    source: vs.VideoFrame,
+    primaries: int,
+    colour: dict[str, str] | None = None,
+) -> None:
+    """Copy every prop of ``source`` onto ``frame``, then set the contract's output props.
+
+    ``colour`` adds the colour stage's string props (``vhdr_Colorspace``, ``vhdr_ColourSource``).
+    """
     frame.props.clear()
     frame.props.update(source.props)
     frame.props.update(OUTPUT_PROPS)
     frame.props["_Primaries"] = primaries
+    frame.props.update(colour or {})

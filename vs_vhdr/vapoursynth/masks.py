@@ -13,6 +13,7 @@ import numpy as np
 import vapoursynth as vs
 
 from vs_vhdr.calibration.camera import CameraId
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.io.images import read_image
 from vs_vhdr.plugins import get_host
@@ -32,6 +33,7 @@ class MaskSource:
         primaries: ``_Primaries`` of the output frames.
         cfa: the calibration's Bayer pattern, or None.
         levels: the calibration's raw ``(black, white)`` levels, or None.
+        colour: the camera's colour from a camera plugin or the calibration, or None.
     """
 
     static: np.ndarray | None
@@ -39,6 +41,7 @@ class MaskSource:
     primaries: int = UNSPECIFIED_PRIMARIES
     cfa: str | None = None
     levels: tuple[float, float] | None = None
+    colour: DngColour | None = None
 
 
 def mask_source(raw: vs.VideoNode, mask: object, mask_file: object, camera: object) -> MaskSource:
@@ -107,4 +110,5 @@ def _from_camera(raw: vs.VideoNode, camera: object) -> MaskSource:
         primaries=calibration.primaries,
         cfa=calibration.cfa,
         levels=(calibration.black_level, calibration.white_level),
+        colour=get_host().camera_colour(camera, calibration),
     )

@@ -9,6 +9,7 @@ from them when they are not given (:func:`camera_and_cfa`), so a script is two l
     hdr = core.vhdr.Reconstruct(clip)          # calibration found from CameraMake/Model/Serial
 """
 
+import json
 import os
 from collections.abc import Sequence
 from fractions import Fraction
@@ -39,6 +40,8 @@ PROPS = {
     "WhiteLevel": "white level in DN (float)",
     "vhdr_Source": "the frame's file (string)",
     "vhdr_FrameNumber": "the frame number from the file name (int)",
+    "vhdr_DngColour": "the camera's colour as JSON of vs_vhdr.colour.DngColour fields: DNG "
+    "ColorMatrix1/2, ForwardMatrix1/2, illuminants, AsShotNeutral (string; files with colour only)",
 }
 """Frame props of every ``RawSource`` frame (those the file does not give are left out)."""
 
@@ -112,6 +115,7 @@ def frame_props(info: RawInfo, number: int) -> dict[str, Any]:
         "WhiteLevel": info.white_level,
         "vhdr_Source": str(info.path),
         "vhdr_FrameNumber": number,
+        "vhdr_DngColour": None if info.colour is None else json.dumps(info.colour.to_dict()),
     }
     return {key: value for key, value in props.items() if value is not None}
 

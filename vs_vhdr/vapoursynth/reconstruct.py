@@ -8,11 +8,13 @@ cache) and is thread-safe, so several VapourSynth threads can render at once and
 the same pixels as rendering in order.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 
 import vapoursynth as vs
 
+from vs_vhdr.colour import ColourChoice, DngColour, choose_colour, clipped_channels
 from vs_vhdr.engine import EngineOptions, Reconstructor
 from vs_vhdr.errors import InvalidArgumentError, VhdrError
 from vs_vhdr.nets.weights import quality_warning
@@ -42,6 +44,7 @@ def reconstruct(
     tile: int = 0,
     device: str = "auto",
     precision: str = "auto",
+    colorspace: str = "auto",
 ) -> vs.VideoNode:
     """Reconstruct linear HDR video from snapshot-coded raw video (also ``core.vhdr.Reconstruct``).
 
@@ -63,11 +66,17 @@ def reconstruct(
         tile: spatial tile size in pixels (0: whole frames).
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto``, ``fp32``, ``bf16`` or ``fp16``.
+        colorspace: ``auto`` (``acescg`` when the camera's matrices are known: the clip's
+            ``vhdr_DngColour`` prop from ``RawSource``, a camera plugin or the calibration's
+            ``colour``; else ``camera``), ``acescg``, ``aces2065-1``, ``rec709`` or ``camera``
+            (docs/colour.md).
 
     Returns:
         ``RGBS`` clip of the same size and length: linear, exposure-normalised HDR (1.0 saturates
-        an unmasked pixel); frame props of the input plus ``_Transfer=8``, ``_Primaries``,
-        ``_Matrix=0`` and full range (``_Range=1``, formerly ``_ColorRange=0``).
+        an unmasked pixel) in ``colorspace``; frame props of the input plus ``_Transfer=8``,
+        ``_Primaries`` (1 for rec709, the calibration's for camera, else 2), ``_Matrix=0``, full
+        range (``_Range=1``, formerly ``_ColorRange=0``), ``vhdr_Colorspace`` (the space's name)
+        and ``vhdr_ColourSource`` (where the conversion comes from, or why there is none).
 
     Raises:
         vapoursynth.Error: bad input; the message starts with ``vhdr.Reconstruct:``.
@@ -86,11 +95,18 @@ def reconstruct(
             device=device,
             precision=precision,
         )
+        choice = choose_colour(
+            colorspace,
+            _props_colour(raw) or source.colour,
+            "colorspace",
+            camera_primaries=source.primaries,
+        )
         engine = Reconstructor(_with_thread_margin(options), source.static)
         warning = quality_warning(engine.runner.model)
         if warning:
             vs.core.log_message(vs.MESSAGE_TYPE_WARNING, f"{FUNCTION}: {warning}")
-        return _Filter(raw, levels, source, engine).node
+        vs.core.log_message(vs.MESSAGE_TYPE_INFORMATION, f"{FUNCTION}: {choice.note}")
+        return _Filter(raw, levels, source, engine, choice).node
     except VhdrError as error:
         raise vs.Error(f"{FUNCTION}: {error}") from error
 
@@ -104,10 +120,12 @@ class _Filter:
         levels: tuple[float, float],
         source: MaskSource,
         reconstructor: Reconstructor,
+        colour: ColourChoice,
     ) -> None:
         self.num_frames = raw.num_frames
         self.levels = levels
-        self.primaries = source.primaries
+        self.colour = colour
+        self.colour_props = {"vhdr_Colorspace": colour.colorspace, "vhdr_ColourSource": colour.note}
         self.reconstructor = reconstructor
         self.plan = reconstructor.plan(self.num_frames)
         before, after = self._reach()
@@ -146,13 +164,36 @@ class _Filter:
                 lambda i: plane_to_array(raws[i], *self.levels),
                 (lambda i: plane_to_array(masks[i])) if masks else None,
             )
+            transform = self.colour.transform
+            if not transform.is_identity:
+                raw = plane_to_array(raws[n], *self.levels)
+                rgb = transform.apply(rgb, clipped_channels(raw, self.reconstructor.options.cfa))
             frame = array_to_frame(rgb, frames[0])
         except VhdrError as error:
             raise vs.Error(f"{FUNCTION}: frame {n}: {error}") from error
         except Exception as error:
             raise vs.Error(f"{FUNCTION}: frame {n}: {type(error).__name__}: {error}") from error
-        set_output_props(frame, raws[n], self.primaries)
+        set_output_props(frame, raws[n], self.colour.primaries, self.colour_props)
         return frame
+
+
+def _props_colour(clip: vs.VideoNode) -> DngColour | None:
+    """The camera colour in frame 0's ``vhdr_DngColour`` prop (``vhdr.RawSource``), or None."""
+    props = clip.get_frame(0).props  # graph construction, not a frame callback: allowed
+    if "vhdr_DngColour" not in props:
+        return None
+    value = props["vhdr_DngColour"]
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidArgumentError(
+            f"the clip's vhdr_DngColour prop is not JSON ({error}); expected vhdr.RawSource's"
+        ) from error
+    source = props.get("vhdr_Source", b"")
+    name = source.decode() if isinstance(source, bytes) else str(source)
+    colour = DngColour.from_dict(data, "vhdr_DngColour prop", source=f"DNG {name}".strip())
+    return colour if colour.has_matrices else None
 
 
 def _with_thread_margin(options: EngineOptions) -> EngineOptions:
