@@ -76,6 +76,13 @@ def train_and_report(config: TrainConfig, run_dir: Path, resume: bool) -> int:
     from vs_vhdr.train.trainer import train
 
     result = train(config, run_dir, resume=resume)
+    if result.stopped_by == "time limit":
+        print(
+            f"vhdr train: run.time_limit_s reached at step {result.step}; weights "
+            f"{result.weights}; continue with: vhdr train --resume --out {run_dir}",
+            file=sys.stderr,
+        )
+        return 0
     if result.stopped_by is not None:
         print(
             f"vhdr train: stopped by {result.stopped_by} at step {result.step}; checkpoint in "

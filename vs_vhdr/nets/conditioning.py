@@ -1,31 +1,47 @@
-"""The fixed front end of the mask-conditioned (``-m``) networks: log-ratio features and base.
+"""The fixed front end of the mask-conditioned networks: a noise-aware classical estimate.
 
 Beyond the paper. A mask-conditioned model sees the raw mosaic ``s`` and the mask ``Φ``, so the
-unsaturated HDR value of a sampled pixel is known up to noise: ``x ≈ s / Φ``. A stack of ReLU
-convolutions learns that division, and demosaicking, slowly, so this module (no learned
-parameters) computes a classical estimate the stack then corrects:
+unsaturated HDR value of a sampled pixel is known up to noise: ``x ≈ s / Φ``. This module (no
+learned parameters) computes a classical estimate, the *base*, that the learned layers correct.
+Every step is built so that the base is never worse than the naive baseline
+(``vs_vhdr.metrics.baseline``) on the inputs CONTRACT §1 allows:
 
-- ``valid``: the site is sampled (``Φ > MIN_TRANSMITTANCE``) and not clipped (``s < SATURATION``);
-- ``ratio = log(s / Φ + LOG_EPS)`` at sampled sites (a lower bound where clipped);
-- at each colour's own sites (its Bayer phase, read off the spread mask): ``ratio`` where valid,
-  elsewhere the normalised convolution (Knutsson & Westin 1993) of the valid samples' linear
-  values with the Gaussians of ``FILL_SCALES``, kept at least at a clipped site's lower bound;
-- at the other sites, in linear light: bilinear demosaicking of that mosaic (the naive
-  baseline of ``vs_vhdr.metrics.baseline``) plus ``GRADIENT_CORRECTION`` times the step to the
-  gradient-corrected interpolation of Malvar, He & Cutler (ICASSP 2004), whose 5×5 filters add
-  the other colours' Laplacian, never below ``MIN_CORRECTED_FRACTION`` of bilinear; bilinear
-  alone within 2 px of the border.
+1. **Samples and their noise.** A site is *valid* when sampled (``Φ > MIN_TRANSMITTANCE``) and
+   not clipped (``s < SATURATION``). Its estimate ``e = s / Φ`` has variance
+   ``(A·Φ·x + R²) / Φ²`` under a reference sensor (``NOISE_SHOT`` = A, ``NOISE_READ`` = R,
+   normalised units; ISO ~1600 of a 12-bit camera), with ``x`` a local mean, not the sample
+   itself, so that bright and dark samples at an edge are weighted alike. Low transmittance and
+   dark signal mean low reliability.
+2. **Fill by reliability** (normalised convolution, Knutsson & Westin 1993, weights = inverse
+   variance) at the Gaussian scales of ``FILL_SCALES``, fine first, per colour in linear light:
+   it fills unsampled and clipped sites from valid ones. A clipped sample only proves
+   ``x ≥ s / Φ``: a clipped site takes ``max(fill, s / Φ)``, so it is never below that bound
+   and never above what unclipped samples nearby show (or the bound itself where there are none).
+3. **Robust spatial fusion** at valid sites: the sample and its neighbours' fill are averaged by
+   inverse variance (the fill counted ``1 / FILL_TRUST`` times noisier than its statistics say,
+   for texture), with weight ``exp(−d² / (2·κ²·σ²))`` on the fill, ``d`` their difference and
+   ``σ²`` its expected variance (κ = ``OUTLIER_SIGMAS``): noise is averaged away, detail kept.
+   A site of low transmittance thus leans on its brighter neighbours.
+4. **Robust temporal fusion** of each colour's sites over ±``TEMPORAL_RADIUS`` frames of the
+   window, the same test per site: static content gets quieter with time, moving content keeps
+   its own frame. Clipped sites stay at or above their bound.
+5. **Demosaicking** in linear light: bilinear (the naive baseline's) plus a gradient correction
+   (Malvar, He & Cutler, ICASSP 2004, 5×5 filters adding the other colours' Laplacian) whose
+   strength is ``GRADIENT_CORRECTION`` times a Wiener gain ``c² / (c² + 4·σ_c²)`` (``c`` the
+   correction, ``σ_c²`` its noise variance): where noise dominates, it switches off. The result
+   stays within ``[MIN_CORRECTED_FRACTION, MAX_CORRECTED_FACTOR]`` × bilinear; bilinear alone
+   within 2 px of the border.
 
-The result is the *base*, a log-HDR estimate. The convolution stack takes
-``[s, Φ, base / LOG_SCALE, valid]`` (12 channels) and predicts a correction:
-``output = base + stack(features)``. Its last layer starts at zero, so an untrained ``-m``
-model returns the base and training only has to improve on it.
+Outputs (:class:`FrontEnd`): ``base`` (log HDR, ``log(x + LOG_EPS)``), ``reliability`` (per site
+and colour, ``1 / (1 + σ / x)`` in (0, 1]: 1 is noise-free), ``valid``. The ``-m`` convolution
+stacks (C3D-M, DC3D-M, C3DED-M) take ``[s, Φ, base / LOG_SCALE, valid]`` (12 channels) through
+:meth:`LogRatioConditioning.forward`; the packed networks take the parts.
 
 Shape:
-    input ``B×6×T×H×W`` (spread mosaic, spread mask); features ``B×12×T×H×W``; base ``B×3×T×H×W``.
+    input ``B×6×T×H×W`` (spread mosaic, spread mask); every output ``B×3×T×H×W``.
 """
 
-import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -37,25 +53,60 @@ MIN_TRANSMITTANCE = 0.02
 """Mask value below which a site counts as unsampled (its ratio would amplify noise ×50)."""
 SATURATION = 0.99
 """Raw level (normalised) at and above which a sample counts as clipped."""
+NOISE_SHOT = 1e-4
+"""Reference shot-noise variance per unit normalised signal (1 / full-well electrons): ISO ~1600."""
+NOISE_READ = 2.0 / 4095.0
+"""Reference read-noise standard deviation (normalised): 2 DN of a 12-bit sensor."""
 FILL_SCALES: tuple[tuple[float, int], ...] = ((1.0, 4), (3.0, 8), (6.0, 16))
 """Gaussians (σ, half-width in pixels, spatial only) filling a colour's unusable sites, fine
 first; a coarser scale fills where the finer one found no sample (dark areas of a binary mask,
 large clipped highlights)."""
+FILL_TRUST = 0.02
+"""Weight of the neighbours' fill relative to its statistical inverse variance in the spatial
+fusion: the fill also errs by texture, which its noise statistics do not include."""
+OUTLIER_SIGMAS = 2.0
+"""κ: a neighbour (or frame) farther than κ standard deviations of the expected noise from a
+sample is treated as other content, not averaged in."""
+NOISE_Z_CAP = 2.0
+"""Normalised differences are winsorised at this many standard deviations before averaging
+into the local noise scale (edges and motion would otherwise dominate it)."""
+NOISE_SCALE_BLUR = (4.0, 12)
+"""Gaussian (σ, half-width in pixels) over which the noise scale is averaged."""
+NOISE_SCALE_RANGE = (0.01, 100.0)
+"""Bounds of the estimated variance ratio to the reference sensor (ISO ~100 to ~100 000)."""
+TEMPORAL_RADIUS = 3
+"""Frames on each side that the temporal fusion may average (within the window)."""
+PATCH_BLUR = (1.5, 4)
+"""Gaussian (σ, half-width in pixels) of the patch over which two frames are compared."""
+PATCH_TOLERANCE = 1.2
+"""Mean normalised squared difference over a patch (1 for pure noise) below which two frames
+count as the same content."""
+PATCH_STEEPNESS = 10.0
+"""How fast a frame's weight falls as the patch difference exceeds the tolerance."""
 GRADIENT_CORRECTION = 0.5
-"""Fraction of the Malvar-He-Cutler correction added to bilinear demosaicking (1 is the
-published filter; half of it loses less to mask-amplified noise)."""
+"""Fraction of the Malvar-He-Cutler correction at high SNR (1 is the published filter)."""
 MIN_CORRECTED_FRACTION = 0.5
-"""The correction may at most halve the bilinear value: near noisy dark samples it can swing
-below zero, and a clamp at zero costs ~9 log units there (log-MSE 2.6× the baseline's)."""
+"""The correction may at most halve the bilinear value (a clamp at 0 costs ~9 log units)."""
+MAX_CORRECTED_FACTOR = 2.0
+"""... and at most double it (at clipped-highlight edges the Laplacian of another colour can
+be many times the value: white blobs)."""
 GRADIENT_RADIUS = 2
 """Half-width of the Malvar-He-Cutler filters."""
-BASE_RADIUS = max(radius for _, radius in FILL_SCALES) + GRADIENT_RADIUS
-"""Spatial reach of the base estimate: the fill, then the 5×5 demosaicking filters."""
+BASE_RADIUS = (
+    max(radius for _, radius in FILL_SCALES) * 3
+    + NOISE_SCALE_BLUR[1]
+    + PATCH_BLUR[1]
+    + GRADIENT_RADIUS
+)
+"""Spatial reach of the base estimate: the noise's local mean, the fill, the noise scale and the
+fill again, the 5×5 demosaicking filters."""
 MIN_SUPPORT = 1e-3
-"""Normalised-convolution weight below which a scale counts as having found no sample."""
+"""Normalised-convolution weight (relative) below which a scale counts as having found no sample."""
 LOG_SCALE = 4.0
 """Divisor bringing the log base (about −9 to +10) near the unit range of the other inputs."""
 FEATURE_CHANNELS = 12
+CLIPPED_UNCERTAINTY = 0.5
+"""Relative standard deviation given to a clipped site's estimate (it is a bound, not a value)."""
 
 _TENT = (0.25, 0.5, 0.25)
 # Malvar-He-Cutler filters (×8), indexed by where the wanted colour's samples lie around the
@@ -74,9 +125,20 @@ _MHC = (
 )
 
 
+class FrontEnd(NamedTuple):
+    """What the front end computes, each ``B×3×T×H×W`` float32."""
+
+    base: torch.Tensor
+    """Log HDR estimate ``log(x + LOG_EPS)`` at every site and colour."""
+    reliability: torch.Tensor
+    """``1 / (1 + σ/x)`` of each colour's own-site estimate after fusion (0 elsewhere)."""
+    valid: torch.Tensor
+    """1 at sampled, unclipped sites of each colour."""
+
+
 def widen_receptive_field(field: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Receptive field of a stack behind this front end: the base adds its reach in H, W."""
-    return field[0], field[1] + BASE_RADIUS, field[2] + BASE_RADIUS
+    """Receptive field of a stack behind this front end: the base adds its reach."""
+    return field[0] + TEMPORAL_RADIUS, field[1] + BASE_RADIUS, field[2] + BASE_RADIUS
 
 
 class LogRatioConditioning(nn.Module):
@@ -87,42 +149,184 @@ class LogRatioConditioning(nn.Module):
         self.fill_kernels = [_gaussian(sigma, radius) for sigma, radius in FILL_SCALES]
         self.tent = torch.tensor(_TENT)
         self.gradient_filters = torch.tensor(_MHC).view(4, 1, 1, 5, 5) / 8.0
+        self.scale_kernel = _gaussian(*NOISE_SCALE_BLUR)
+        self.patch_kernel = _gaussian(*PATCH_BLUR)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Features and base of a spread mosaic + spread mask input (computed in float32)."""
-        dtype = x.dtype
+        """Features ``[s, Φ, base / LOG_SCALE, valid]`` and base of the ``-m`` stacks."""
+        parts = self.estimate(x)
+        features = torch.cat([x.float(), parts.base / LOG_SCALE, parts.valid], dim=1)
+        return features.to(x.dtype), parts.base.to(x.dtype)
+
+    def estimate(self, x: torch.Tensor) -> FrontEnd:
+        """The base, reliability and validity of a spread mosaic + spread mask (float32)."""
         raw, mask = x[:, :3].float(), x[:, 3:6].float()
+        own = _own_sites(mask)
         sampled = mask > MIN_TRANSMITTANCE
         clipped = sampled & (raw >= SATURATION)
         valid = (sampled & ~clipped).float()
-        ratio = torch.log(raw / mask.clamp_min(MIN_TRANSMITTANCE) + LOG_EPS)
-        own = _own_sites(mask)
-        filled = self._fill(ratio, valid)
-        at_sites = torch.where(clipped, torch.maximum(filled, ratio), filled)
-        mosaic = ((torch.exp(at_sites) - LOG_EPS) * own).sum(dim=1, keepdim=True)
-        demosaicked = self._demosaic(mosaic, own)
-        base = torch.where(own > 0, at_sites, torch.log(demosaicked + LOG_EPS))
-        features = torch.cat([x.float(), base / LOG_SCALE, valid], dim=1)
-        return features.to(dtype), base.to(dtype)
+        phi = mask.clamp_min(MIN_TRANSMITTANCE)
+        sample = raw / phi * valid
+        bound = torch.where(clipped, raw / phi, torch.zeros_like(raw))
 
-    def _fill(self, ratio: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        """``ratio`` at valid sites, else the normalised convolution of the valid samples'
-        linear values (per colour), in the log domain."""
-        linear = (torch.exp(ratio) - LOG_EPS) * valid
-        filled = torch.full_like(ratio, math.log(LOG_EPS))  # no sample near: darkest value
-        for kernel in reversed(self.fill_kernels):  # coarse first, finer scales overwrite
-            support = _blur(valid, kernel)
-            estimate = _blur(linear, kernel) / support.clamp_min(MIN_SUPPORT)
-            found = torch.log(estimate.clamp_min(0.0) + LOG_EPS)
-            filled = torch.where(support > MIN_SUPPORT, found, filled)
-        return torch.where(valid > 0, ratio, filled)
+        # 1. local mean for the noise model (transmittance-weighted), then inverse variances
+        local_mean, _ = self._fill(sample, valid * phi)
+        variance = (NOISE_SHOT * phi * local_mean + NOISE_READ**2) / phi**2
+        weight = valid / variance
+        # 2-3. reliability-weighted fill, robust fusion at valid sites, bound at clipped ones
+        fill, fill_variance = self._fill(sample, weight, exclude_centre=True)
+        scale = self._noise_scale(sample, variance, fill, fill_variance, valid)
+        variance = variance * scale
+        fill_variance = fill_variance * scale / FILL_TRUST
+        agree = _agreement(sample - fill, variance + fill_variance)
+        fused_valid = (sample / variance + agree * fill / fill_variance) / (
+            1 / variance + agree / fill_variance
+        )
+        fused_variance = 1 / (1 / variance + agree / fill_variance)
+        at_clipped = torch.maximum(fill, bound)
+        estimate = torch.where(valid > 0, fused_valid, torch.where(clipped, at_clipped, fill))
+        est_variance = torch.where(
+            valid > 0,
+            fused_variance,
+            torch.where(clipped, (CLIPPED_UNCERTAINTY * at_clipped) ** 2, fill_variance),
+        )
+        # 4. temporal fusion, clipped sites kept at their bound
+        estimate, est_variance = _temporal_fusion(estimate, est_variance, own, self.patch_kernel)
+        estimate = torch.maximum(estimate, bound) * own
+        est_variance = est_variance * own
+        # 5. demosaicking
+        mosaic = estimate.sum(dim=1, keepdim=True)
+        mosaic_variance = est_variance.sum(dim=1, keepdim=True)
+        linear = self._demosaic(mosaic, mosaic_variance, own)
+        at_own = own.expand_as(linear) > 0
+        linear = torch.where(at_own, estimate, linear)
+        base = torch.log(linear.clamp_min(0) + LOG_EPS)
+        sigma = est_variance.clamp_min(0).sqrt()
+        reliability = own * estimate / (estimate + sigma + LOG_EPS)
+        return FrontEnd(base, reliability.expand_as(base), valid)
 
-    def _demosaic(self, mosaic: torch.Tensor, own: torch.Tensor) -> torch.Tensor:
+    def _fill(
+        self, values: torch.Tensor, weight: torch.Tensor, *, exclude_centre: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weighted normalised convolution of ``values`` (per colour and frame) at the fill
+        scales, finest found first; returns the estimate and its variance ``Σk²w / (Σkw)²``
+        (exact for independent samples weighted by their inverse variance). With
+        ``exclude_centre`` a site's own sample is left out of its estimate."""
+        estimate = torch.zeros_like(values)
+        variance = torch.full_like(values, 1e6)
+        found = torch.zeros_like(values, dtype=torch.bool)
+        present = (weight > 0).float()
+        for kernel in self.fill_kernels:  # fine first; coarser scales fill the rest
+            centre = float(kernel[kernel.numel() // 2]) ** 2
+            support = _blur(weight, kernel)
+            total = _blur(weight * values, kernel)
+            squared = _blur(weight, kernel * kernel)
+            if exclude_centre:
+                support = support - centre * weight
+                total = total - centre * weight * values
+                squared = squared - centre**2 * weight
+            here = (_blur(present, kernel) > MIN_SUPPORT * centre) & (support > 0) & ~found
+            safe = support.clamp_min(1e-12)
+            estimate = torch.where(here, total / safe, estimate)
+            fill_variance = (squared.clamp_min(0) / safe**2).clamp(1e-12, 1e6)
+            variance = torch.where(here, fill_variance, variance)
+            found = found | here
+        return estimate.clamp_min(0), variance
+
+    def _noise_scale(
+        self,
+        sample: torch.Tensor,
+        variance: torch.Tensor,
+        fill: torch.Tensor,
+        fill_variance: torch.Tensor,
+        valid: torch.Tensor,
+    ) -> torch.Tensor:
+        """``B×1×T×H×W``: the local ratio of the actual noise variance to the reference
+        sensor's, from the squared normalised differences ``z²`` of each sample to its spatial
+        neighbours and to the same site in the previous/next frame (winsorised at
+        ``NOISE_Z_CAP``², averaged over ``NOISE_SCALE_BLUR``, the smaller of the two: content
+        only ever inflates ``z``), within ``NOISE_SCALE_RANGE``."""
+        cap = NOISE_Z_CAP**2
+        spatial = ((sample - fill) ** 2 / (variance + fill_variance)).clamp_max(cap) * valid
+        temporal_sum = torch.zeros_like(sample)
+        temporal_count = torch.zeros_like(sample)
+        if sample.shape[2] > 1:
+            pair = valid[:, :, 1:] * valid[:, :, :-1]
+            diff = (sample[:, :, 1:] - sample[:, :, :-1]) ** 2
+            z2 = (diff / (variance[:, :, 1:] + variance[:, :, :-1])).clamp_max(cap) * pair
+            temporal_sum[:, :, 1:] += z2
+            temporal_sum[:, :, :-1] += z2
+            temporal_count[:, :, 1:] += pair
+            temporal_count[:, :, :-1] += pair
+        kernel = self.scale_kernel
+        low, high = NOISE_SCALE_RANGE
+        spatial_scale = _local_mean(spatial, valid, kernel, fallback=high)
+        temporal_scale = _local_mean(temporal_sum, temporal_count, kernel, fallback=high)
+        return torch.minimum(spatial_scale, temporal_scale).clamp(low, high)
+
+    def _demosaic(
+        self, mosaic: torch.Tensor, mosaic_variance: torch.Tensor, own: torch.Tensor
+    ) -> torch.Tensor:
         """Linear ``B×3×T×H×W`` colours of the one-plane ``mosaic`` (``B×1×T×H×W``, >= 0)."""
-        bilinear = _blur(mosaic * own, self.tent) / _blur(own, self.tent).clamp_min(MIN_SUPPORT)
+        norm = _blur(own, self.tent).clamp_min(MIN_SUPPORT)
+        bilinear = _blur(mosaic * own, self.tent) / norm
         corrected = _gradient_corrected(mosaic, own, self.gradient_filters, bilinear)
-        step = GRADIENT_CORRECTION * (corrected - bilinear)
-        return torch.maximum(bilinear + step, MIN_CORRECTED_FRACTION * bilinear)
+        step = corrected - bilinear
+        # the correction's noise: about a quarter of the mosaic's variance around the site
+        noise = 0.25 * _blur(mosaic_variance.expand(-1, 3, -1, -1, -1).contiguous(), self.tent)
+        gain = GRADIENT_CORRECTION * step**2 / (step**2 + 4 * noise + 1e-30)
+        return torch.clamp(
+            bilinear + gain * step,
+            min=MIN_CORRECTED_FRACTION * bilinear,
+            max=MAX_CORRECTED_FACTOR * bilinear,
+        )
+
+
+def _local_mean(
+    values: torch.Tensor, counts: torch.Tensor, kernel: torch.Tensor, fallback: float
+) -> torch.Tensor:
+    """``B×1×T×H×W``: ``Σ values / Σ counts`` over colours and the kernel's footprint."""
+    total = _blur(values.sum(dim=1, keepdim=True), kernel)
+    count = _blur(counts.sum(dim=1, keepdim=True), kernel)
+    found = count > 1e-6
+    return torch.where(found, total / count.clamp_min(1e-6), torch.full_like(total, fallback))
+
+
+def _agreement(difference: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
+    """``exp(−d² / (2κ²σ²))``: 1 where two estimates agree within noise, → 0 where they differ."""
+    return torch.exp(-(difference**2) / (2 * OUTLIER_SIGMAS**2 * variance.clamp_min(1e-30)))
+
+
+def _temporal_fusion(
+    estimate: torch.Tensor, variance: torch.Tensor, own: torch.Tensor, kernel: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per site, the inverse-variance average over frames within ±TEMPORAL_RADIUS whose
+    neighbourhood agrees with the frame's own (``B×3×T×H×W`` each, linear).
+
+    Two frames agree at a site when the mean of ``d² / (σ_t² + σ_k²)`` over the patch of
+    ``kernel`` around it (all colours) is within noise: a patch mean detects motion whose
+    per-pixel change is below the noise, which a per-pixel test would average into blur."""
+    frames = estimate.shape[2]
+    if frames == 1:
+        return estimate, variance
+    precision = 1 / variance.clamp_min(1e-30)
+    total = torch.zeros_like(estimate)
+    weights = torch.zeros_like(estimate)
+    sites = own.expand(-1, -1, frames, -1, -1)
+    for shift in range(-TEMPORAL_RADIUS, TEMPORAL_RADIUS + 1):
+        low, high = max(0, -shift), min(frames, frames - shift)
+        if low >= high:
+            continue
+        here = estimate[:, :, low:high]
+        there = estimate[:, :, low + shift : high + shift]
+        there_precision = precision[:, :, low + shift : high + shift]
+        z2 = (there - here) ** 2 / (variance[:, :, low:high] + 1 / there_precision)
+        distance = _local_mean(z2 * sites[:, :, low:high], sites[:, :, low:high], kernel, 1e6)
+        agree = torch.exp(-PATCH_STEEPNESS * (distance - PATCH_TOLERANCE).clamp_min(0))
+        total[:, :, low:high] += agree * there_precision * there
+        weights[:, :, low:high] += agree * there_precision
+    weights = weights.clamp_min(1e-12)
+    return total / weights, 1 / weights
 
 
 def _own_sites(mask: torch.Tensor) -> torch.Tensor:

@@ -84,6 +84,10 @@ class RunConfig:
     export_dtype: str = "float32"
     """Storage type of the exported weights: ``float32``, ``float16`` or ``bfloat16``."""
     progress: bool = True
+    time_limit_s: float = 0.0
+    """Stop after this many seconds of training in this process (checkpoint, validate and export
+    the weights reached, so a lease or a session ends with usable weights); ``--resume``
+    continues. 0 = no limit."""
 
 
 @dataclass(frozen=True)

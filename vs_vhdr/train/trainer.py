@@ -47,6 +47,7 @@ RESUMABLE_CHANGES = (
     "run.device",
     "run.precision",
     "run.export_dtype",
+    "run.time_limit_s",
     "data.workers",
 )
 """Config keys that may differ between a run and its resumption."""
@@ -201,6 +202,7 @@ class _Run:
         last_loss: float | None = None
         last_saved = self.step
         stopped_by = None
+        began = time.monotonic()
         self.net.train()
         for batch in loader:
             started = time.perf_counter()
@@ -216,19 +218,23 @@ class _Run:
             bar.set_postfix(loss=f"{last_loss:.4g}")
             if cfg.run.val_every and self.step % cfg.run.val_every == 0:
                 self._validate()
-            stop = distributed.any_rank(ctx, self.stop.signal_name is not None)
+            limit = cfg.run.time_limit_s
+            out_of_time = limit > 0 and time.monotonic() - began >= limit
+            stop = distributed.any_rank(ctx, self.stop.signal_name is not None or out_of_time)
             if self.step % cfg.run.checkpoint_every == 0 or self.step == cfg.run.steps or stop:
                 self._checkpoint()
                 last_saved = self.step
             if stop and self.step < cfg.run.steps:
-                stopped_by = self.stop.signal_name or "another rank"
+                stopped_by = (
+                    "time limit" if out_of_time else self.stop.signal_name or "another rank"
+                )
                 break
         bar.close()
         finished = self.step >= cfg.run.steps
         if self.step != last_saved:
             self._checkpoint()
         weights = None
-        if finished:
+        if finished or stopped_by == "time limit":
             if cfg.run.val_every and self.step % cfg.run.val_every:
                 self._validate()
             weights = self._export()
