@@ -74,7 +74,7 @@ def _recv(sock: socket.socket, size: int) -> bytes:
     return data
 
 
-def message(kind: MsgType | int, body: bytes, *, magic: bytes = b"VHDR", version: int = 1) -> bytes:
+def message(kind: MsgType | int, body: bytes, *, magic: bytes = b"VHDR", version: int = 2) -> bytes:
     return HEADER.pack(magic, version, int(kind), len(body)) + body
 
 

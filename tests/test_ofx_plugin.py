@@ -249,10 +249,10 @@ def _fake_server(path, reply: bytes) -> threading.Thread:
 @pytest.mark.parametrize(
     ("reply", "expect"),
     [
-        (b"VHDR" + struct.pack("<HHI", 2, 4, 0), "protocol version 2; this plugin speaks 1"),
-        (b"VHDR" + struct.pack("<HHI", 1, 4, 1 << 20), "reply is too large"),
-        (b"XXXX" + struct.pack("<HHI", 1, 4, 0), "bad magic"),
-        (b"VHDR" + struct.pack("<HHI", 1, 4, 22) + b"shm=/vhdr-0-1-1-out\nx\n", "does not match"),
+        (b"VHDR" + struct.pack("<HHI", 1, 4, 0), "protocol version 1; this plugin speaks 2"),
+        (b"VHDR" + struct.pack("<HHI", 2, 4, 1 << 20), "reply is too large"),
+        (b"XXXX" + struct.pack("<HHI", 2, 4, 0), "bad magic"),
+        (b"VHDR" + struct.pack("<HHI", 2, 4, 22) + b"shm=/vhdr-0-1-1-out\nx\n", "does not match"),
     ],
     ids=["version", "oversized", "magic", "incomplete"],
 )

@@ -73,7 +73,7 @@ def test_bad_settings_are_argument_errors_and_the_server_keeps_serving(served, c
             client.render(RAW, 0, **settings)
         assert caught.value.code == Code.BAD_ARGUMENT, caught.value
         assert text in str(caught.value)
-        assert client.ping()["protocol"] == "1"
+        assert client.ping()["protocol"] == "2"
 
 
 def test_masks_are_cached_until_the_file_changes(tmp_path):

@@ -19,7 +19,7 @@ from vs_vhdr.serve.server import FrameServer, ServeOptions
 
 def _ping_ok(path) -> bool:
     with FrameClient(path, timeout=10) as client:
-        return client.ping()["protocol"] == "1"
+        return client.ping()["protocol"] == "2"
 
 
 def test_ping_reports_version_and_limits(tmp_path):
@@ -27,7 +27,7 @@ def test_ping_reports_version_and_limits(tmp_path):
     with running_server(tmp_path, limits=limits, queue_size=2) as server:
         with FrameClient(server.options.socket_path, timeout=10) as client:
             pong = client.ping()
-    assert pong["protocol"] == "1" and int(pong["pid"]) == os.getpid()
+    assert pong["protocol"] == "2" and int(pong["pid"]) == os.getpid()
     assert (pong["max_window"], pong["max_width"], pong["max_bytes"]) == ("5", "64", "4096")
     assert pong["queue_size"] == "2"
 
@@ -45,7 +45,7 @@ def test_socket_is_private_and_removed_on_close(tmp_path):
     ("data", "code", "closed"),
     [
         (message(MsgType.PING, b"", magic=b"XXXX"), Code.BAD_MESSAGE, True),
-        (message(MsgType.PING, b"", version=2), Code.BAD_VERSION, True),
+        (message(MsgType.PING, b"", version=1), Code.BAD_VERSION, True),
         (
             message(MsgType.PING, b"")[:8] + (MAX_BODY + 1).to_bytes(4, "little"),
             Code.TOO_LARGE,
@@ -69,7 +69,7 @@ def test_malformed_messages_get_an_error_and_the_server_keeps_serving(tmp_path, 
         assert kind == MsgType.ERROR and int(fields["code"]) == code, replies
         assert fields["name"] == code.name and fields["message"]
         if code == Code.BAD_VERSION:
-            assert fields["supported"] == "1"
+            assert fields["supported"] == "2"
         if closed:  # framing lost: the connection ends after the error
             assert replies[1] == (-1, {"closed": "True"})
         else:  # framing intact: the same connection still answers

@@ -77,7 +77,7 @@ def _send_render(path, name, frames=4, height=6, width=5):
     with FrameClient(path, timeout=30) as client:
         with pytest.raises(ServerReplyError) as caught:
             client.request(MsgType.RENDER, fields)
-        assert client.ping()["protocol"] == "1"  # the same connection still serves
+        assert client.ping()["protocol"] == "2"  # the same connection still serves
     return caught.value
 
 
@@ -255,7 +255,7 @@ def test_release_of_an_unknown_segment_is_ignored(tmp_path):
     with running_server(tmp_path) as server:
         with FrameClient(server.options.socket_path, timeout=10) as client:
             client.sock.sendall(encode(MsgType.RELEASE, {"shm": "/vhdr-0-0-0-out"}))
-            assert client.ping()["protocol"] == "1"
+            assert client.ping()["protocol"] == "2"
 
 
 def test_limits_default_to_the_protocol_values():

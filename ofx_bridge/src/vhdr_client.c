@@ -280,17 +280,23 @@ int vhdr_render(int fd, const vhdr_segment *in, unsigned target, const vhdr_requ
     memset(out, 0, sizeof *out);
     int use_mask = req->mask_file && *req->mask_file;
     const char *source = use_mask ? req->mask_file : req->camera;
-    if (has_newline(req->model) || has_newline(source) || has_newline(req->cfa))
-        return fail(err, n, "model, cfa, mask file and camera must not contain line breaks");
+    const char *space = req->colorspace && *req->colorspace ? req->colorspace : "auto";
+    const char *colour = req->colour_file ? req->colour_file : "";
+    if (has_newline(req->model) || has_newline(source) || has_newline(req->cfa) ||
+        has_newline(space) || has_newline(colour))
+        return fail(err, n, "model, cfa, mask file, camera and colour file must not contain line "
+                            "breaks");
     static const size_t cap = VHDR_MAX_BODY + 1;
     char *body = malloc(cap);
     if (!body) return fail(err, n, "out of memory");
     int len = snprintf(body, cap,
                        "id=%lu\nshm=%s\nframes=%u\nheight=%u\nwidth=%u\ntarget=%u\nmodel=%s\n"
-                       "cfa=%s\nwindow=%d\n%s=%s\nscale_x=%.17g\nscale_y=%.17g\ntimeout_ms=%d\n",
+                       "cfa=%s\nwindow=%d\n%s=%s\nscale_x=%.17g\nscale_y=%.17g\ntimeout_ms=%d\n"
+                       "colorspace=%s\n%s%s%s",
                        next_seq(), in->name, in->frames, in->height, in->width, target,
                        req->model, req->cfa, req->window, use_mask ? "mask_file" : "camera",
-                       source ? source : "", req->scale_x, req->scale_y, req->timeout_ms);
+                       source ? source : "", req->scale_x, req->scale_y, req->timeout_ms, space,
+                       *colour ? "colour_file=" : "", colour, *colour ? "\n" : "");
     int rc = len < 0 || (size_t)len >= cap
                  ? fail(err, n, "the request is longer than %d bytes", VHDR_MAX_BODY)
                  : send_msg(fd, MSG_RENDER, body, (size_t)len, err, n);

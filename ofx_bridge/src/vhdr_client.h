@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define VHDR_PROTOCOL_VERSION 1
+#define VHDR_PROTOCOL_VERSION 2 /* 2: colorspace / colour_file in RENDER (colour stage) */
 #define VHDR_MAX_BODY 65536
 #define VHDR_NO_SERVER 2 /* vhdr_connect: nothing listens there (start one) */
 
@@ -21,6 +21,8 @@ typedef struct {
 /* What one RENDER request carries besides the pixels. */
 typedef struct {
     const char *model, *cfa, *mask_file, *camera; /* exactly one of mask_file / camera non-empty */
+    const char *colorspace;  /* auto, acescg, aces2065-1, rec709 or camera (NULL: auto) */
+    const char *colour_file; /* optional: a DNG of the shot or a JSON of DNG colour fields */
     int window;
     double scale_x, scale_y;
     int timeout_ms;

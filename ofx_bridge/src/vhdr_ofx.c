@@ -23,6 +23,7 @@ const OfxParameterSuiteV1 *Q;
 const OfxMessageSuiteV2 *M;
 int message_version;
 const char *const CFAS[4] = {"RGGB", "BGGR", "GRBG", "GBRG"};
+const char *const COLORSPACES[5] = {"auto", "acescg", "aces2065-1", "rec709", "camera"};
 
 OfxStatus report(OfxImageEffectHandle effect, const char *fmt, ...) {
     char text[1400];
@@ -119,6 +120,13 @@ static OfxStatus describe_in_context(OfxImageEffectHandle effect) {
     if (!cfa) return kOfxStatErrFatal;
     for (int i = 0; i < 4; i++) P->propSetString(cfa, kOfxParamPropChoiceOption, i, CFAS[i]);
     P->propSetInt(cfa, kOfxParamPropDefault, 0, 0);
+    OfxPropertySetHandle space = define_param(
+        set, kOfxParamTypeChoice, "colorspace", "Colour space",
+        "output space: auto = ACEScg when the camera's matrices are known (Colour file, camera "
+        "calibration), else camera RGB (docs/colour.md)");
+    if (!space) return kOfxStatErrFatal;
+    for (int i = 0; i < 5; i++) P->propSetString(space, kOfxParamPropChoiceOption, i, COLORSPACES[i]);
+    P->propSetInt(space, kOfxParamPropDefault, 0, 0);
     OfxPropertySetHandle start = define_param(set, kOfxParamTypeBoolean, "autoStart",
                                               "Start server", "start `vhdr serve` if none runs");
     if (!start) return kOfxStatErrFatal;
@@ -132,6 +140,10 @@ static OfxStatus describe_in_context(OfxImageEffectHandle effect) {
                             kOfxParamStringIsFilePath) ||
               define_string(set, "camera", "Camera", "calibration name instead of a mask file",
                             "", kOfxParamStringIsSingleLine) ||
+              define_string(set, "colourFile", "Colour file",
+                            "a DNG of the shot (its colour matrices and white balance) or a JSON "
+                            "of DNG colour fields; empty: the camera calibration's",
+                            "", kOfxParamStringIsFilePath) ||
               define_string(set, "socket", "Server socket",
                             "empty: $XDG_RUNTIME_DIR/vhdr/serve.sock or /tmp/vhdr-UID/serve.sock",
                             "", kOfxParamStringIsFilePath) ||
@@ -155,7 +167,8 @@ static OfxStatus create_instance(OfxImageEffectHandle effect) {
         {"cfa", &inst->cfa},             {"maskFile", &inst->mask_file},
         {"camera", &inst->camera},       {"socket", &inst->socket},
         {"autoStart", &inst->auto_start}, {"serverCommand", &inst->command},
-        {"timeout", &inst->timeout},
+        {"timeout", &inst->timeout},     {"colorspace", &inst->colorspace},
+        {"colourFile", &inst->colour_file},
     };
     int bad = E->getPropertySet(effect, &props) != kOfxStatOK ||
               E->getParamSet(effect, &set) != kOfxStatOK ||
@@ -197,6 +210,8 @@ void read_settings(const Instance *inst, OfxTime time, Settings *s) {
     Q->paramGetValueAtTime(inst->cfa, time, &s->cfa);
     Q->paramGetValueAtTime(inst->auto_start, time, &s->auto_start);
     Q->paramGetValueAtTime(inst->timeout, time, &s->timeout_s);
+    Q->paramGetValueAtTime(inst->colorspace, time, &s->colorspace);
+    get_string(inst->colour_file, time, s->colour_file, sizeof s->colour_file);
     get_string(inst->model, time, s->model, sizeof s->model);
     get_string(inst->mask_file, time, s->mask_file, sizeof s->mask_file);
     get_string(inst->camera, time, s->camera, sizeof s->camera);
@@ -204,6 +219,7 @@ void read_settings(const Instance *inst, OfxTime time, Settings *s) {
     get_string(inst->command, time, s->command, sizeof s->command);
     if (s->window < 1) s->window = 1;
     if (s->cfa < 0 || s->cfa > 3) s->cfa = 0;
+    if (s->colorspace < 0 || s->colorspace > 4) s->colorspace = 0;
 }
 
 /* The window of `window` frames around `time`, shifted to lie inside the clip's frame range. */

@@ -151,8 +151,9 @@ OfxStatus render(OfxImageEffectHandle effect, OfxPropertySetHandle in) {
     if (fetch_window(inst, first, last, &raw, &bounds, err, sizeof err)) goto done;
     fd = open_server(&s, err, sizeof err);
     if (fd < 0) goto done;
-    vhdr_request req = {s.model, CFAS[s.cfa], s.mask_file, s.camera, s.window, scale[0],
-                        scale[1], s.timeout_s * 1000, host_aborted, effect};
+    vhdr_request req = {s.model,     CFAS[s.cfa],           s.mask_file,   s.camera,
+                        COLORSPACES[s.colorspace], s.colour_file, s.window, scale[0],
+                        scale[1],    s.timeout_s * 1000,    host_aborted,  effect};
     if (vhdr_render(fd, &raw, (unsigned)target, &req, &result, err, sizeof err)) goto done;
     if (E->clipGetImage(inst->output, time, NULL, &output) != kOfxStatOK || !output) {
         snprintf(err, sizeof err, "the host gave no Output image at time %g", time);

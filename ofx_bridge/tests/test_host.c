@@ -128,7 +128,7 @@ static void check_describe(OfxPluginEntryPoint *entry, struct OfxImageEffectStru
     CHECK(desc->clip_count == 2 && !strcmp(desc->clips[0].name, "Source") &&
               !strcmp(desc->clips[1].name, "Output"), "clips are not Source, Output");
     const char *names[] = {"window", "model", "cfa", "maskFile", "camera", "socket", "autoStart",
-                           "serverCommand", "timeout"};
+                           "serverCommand", "timeout", "colorspace", "colourFile"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         CHECK(param_find(desc, names[i]) != NULL, "parameter %s not defined", names[i]);
 }

@@ -44,8 +44,12 @@ class EngineRenderer:
                 f"{width}x{height}; give the mask of the full sensor and full frames"
             )
         engine = self._engine(job, mask_key, mask)
-        out = engine.reconstruct_window(job.raw, mask)
-        return np.asarray(out[job.target], dtype=np.float32)
+        out = np.asarray(engine.reconstruct_window(job.raw, mask)[job.target], dtype=np.float32)
+        if job.colour is None or job.colour.transform.is_identity:
+            return out
+        from vs_vhdr.colour import clipped_channels
+
+        return job.colour.transform.apply(out, clipped_channels(job.raw[job.target], job.cfa))
 
     def mask(self, job: RenderJob, key: tuple[Any, ...]) -> np.ndarray:
         """The job's mask ``H×W`` float32 (transmittance), cached under ``key``."""

@@ -44,6 +44,8 @@ class FrameClient:
 
     def __init__(self, socket_path: str | os.PathLike[str] | None = None, timeout: float = 600.0):
         self.path = Path(socket_path) if socket_path is not None else default_socket_path()
+        self.last_colorspace = ""
+        """The ``colorspace`` of the last ``RESULT`` (``camera``, ``acescg``, ...)."""
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         try:
@@ -97,8 +99,14 @@ class FrameClient:
         cfa: str = "RGGB",
         window: int | None = None,
         scale: tuple[float, float] = (1.0, 1.0),
+        colorspace: str | None = None,
+        colour_file: str | None = None,
     ) -> np.ndarray:
-        """Reconstruct frame ``target`` of window ``raw`` (``T×H×W``); returns ``H×W×3`` float32."""
+        """Reconstruct frame ``target`` of window ``raw`` (``T×H×W``); returns ``H×W×3`` float32.
+
+        ``colorspace`` / ``colour_file`` select the colour stage (PROTOCOL.md §3); the space of
+        the last result is ``self.last_colorspace``.
+        """
         frames, height, width = raw.shape
         name = f"/vhdr-{os.geteuid()}-{os.getpid()}-{next(_SEQ)}-in"
         write_segment(name, raw[..., None], channels=1)
@@ -119,10 +127,15 @@ class FrameClient:
             fields["mask_file"] = mask_file
         if camera is not None:
             fields["camera"] = camera
+        if colorspace is not None:
+            fields["colorspace"] = colorspace
+        if colour_file is not None:
+            fields["colour_file"] = colour_file
         try:
             reply = self.request(MsgType.RENDER, fields)
         finally:
             shm.unlink(name)
+        self.last_colorspace = reply.get("colorspace", "camera")
         out = read_segment(reply["shm"])
         self.sock.sendall(encode(MsgType.RELEASE, {"shm": reply["shm"]}))
         return out[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vs_vhdr.colour import CHOICES, ColourChoice
 from vs_vhdr.errors import VhdrError
 from vs_vhdr.serve.protocol import Code, Fields, ProtocolError, get_float, get_int
 
@@ -45,6 +46,8 @@ class RenderRequest:
     camera: str | None
     scale: tuple[float, float]
     timeout_s: float | None
+    colorspace: str = "auto"
+    colour_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class RenderJob:
     mask_file: str | None
     camera: str | None
     scale: tuple[float, float] = (1.0, 1.0)
+    colour: ColourChoice | None = None
+    """The colour stage (None: camera RGB unchanged)."""
 
 
 RenderFn = Callable[[RenderJob], np.ndarray]
@@ -102,6 +107,12 @@ def parse_render(fields: Fields, limits: Limits) -> RenderRequest:
             Code.BAD_ARGUMENT, "RENDER: give exactly one of mask_file and camera (the mask source)"
         )
     timeout_ms = get_float(fields, "timeout_ms", 0.0) if "timeout_ms" in fields else None
+    colorspace = (fields.get("colorspace") or "auto").lower()
+    if colorspace not in (*CHOICES, "auto"):
+        raise ProtocolError(
+            Code.BAD_ARGUMENT,
+            f"RENDER: colorspace={fields['colorspace']!r}; expected auto, {', '.join(CHOICES)}",
+        )
     return RenderRequest(
         id=fields["id"],
         shm=fields["shm"],
@@ -116,6 +127,8 @@ def parse_render(fields: Fields, limits: Limits) -> RenderRequest:
         camera=camera,
         scale=(get_float(fields, "scale_x", 1.0), get_float(fields, "scale_y", 1.0)),
         timeout_s=None if timeout_ms is None else timeout_ms / 1000.0,
+        colorspace=colorspace,
+        colour_file=fields.get("colour_file") or None,
     )
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from vs_vhdr.errors import VhdrError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2 added the colour stage: RENDER ``colorspace`` / ``colour_file``, RESULT ``colorspace``."""
 MAGIC = b"VHDR"
 HEADER = struct.Struct("<4sHHI")
 MAX_BODY = 65536

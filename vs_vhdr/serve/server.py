@@ -20,6 +20,7 @@ from pathlib import Path
 from vs_vhdr import __version__
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError
 from vs_vhdr.serve import shm
+from vs_vhdr.serve.colour import request_colour
 from vs_vhdr.serve.jobs import JobQueue, Limits, RenderFn, RenderJob, parse_render
 from vs_vhdr.serve.protocol import (
     PROTOCOL_VERSION,
@@ -230,6 +231,7 @@ class FrameServer:
     def _render_request(self, conn: socket.socket, fields: Fields, out: list[str]) -> bytes:
         request = parse_render(fields, self.options.limits)
         raw = shm.read_input(request.shm, request.frames, request.height, request.width)
+        colour = request_colour(request.colorspace, request.colour_file, request.camera)
         assert self._jobs is not None
         pending = self._jobs.submit(
             RenderJob(
@@ -241,6 +243,7 @@ class FrameServer:
                 mask_file=request.mask_file,
                 camera=request.camera,
                 scale=request.scale,
+                colour=colour,
             )
         )
         limit = self.options.timeout_s
@@ -277,6 +280,8 @@ class FrameServer:
                 "width": width,
                 "channels": 3,
                 "seconds": f"{pending.seconds:.4f}",
+                "colorspace": colour.colorspace,
+                "chromaticities": ",".join(f"{c:.6g}" for c in colour.chromaticities or ()),
             },
         )
 

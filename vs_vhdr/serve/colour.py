@@ -1,0 +1,51 @@
+"""The colour stage of a ``RENDER`` request (protocol version 2, PROTOCOL.md §3).
+
+``colorspace`` (default ``auto``) and the optional ``colour_file`` pick the output space the same
+way ``vhdr reconstruct`` does: the camera's colour comes from ``colour_file`` (a DNG / camera raw
+frame of the shot, whose colour tags are read, or a JSON object of ``DngColour`` fields), else from
+a camera plugin or the ``camera`` calibration's ``colour`` section; without any the output stays
+camera RGB. The choice is made before the job is queued, so ``RESULT`` can name the space.
+"""
+
+import json
+from pathlib import Path
+
+from vs_vhdr.colour import ColourChoice, DngColour, choose_colour
+from vs_vhdr.errors import UnknownNameError, UnreadableFileError, VhdrError
+from vs_vhdr.serve.protocol import Code, ProtocolError
+
+
+def request_colour(colorspace: str, colour_file: str | None, camera: str | None) -> ColourChoice:
+    """The output space of a request; a bad name or file is a ``BAD_ARGUMENT`` error."""
+    try:
+        colour = _file_colour(colour_file) if colour_file else None
+        primaries = 2
+        if camera:
+            from vs_vhdr.plugins import get_host
+
+            try:  # an unknown camera is the mask's error, reported by the job itself
+                calibration = get_host().calibration(camera)
+            except UnknownNameError:
+                calibration = None
+            primaries = calibration.primaries if calibration is not None else 2
+            if colour is None and calibration is not None:
+                colour = get_host().camera_colour(camera, calibration)
+        return choose_colour(colorspace, colour, "RENDER", camera_primaries=primaries)
+    except VhdrError as error:
+        raise ProtocolError(Code.BAD_ARGUMENT, str(error)) from error
+
+
+def _file_colour(path_text: str) -> DngColour | None:
+    """The colour tags of a raw frame, or a JSON object of ``DngColour`` fields."""
+    path = Path(path_text).expanduser()
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UnreadableFileError(
+                f"RENDER: colour_file={path_text!r} is not a readable JSON file ({error})"
+            ) from error
+        return DngColour.from_dict(data, f"colour_file {path.name}", source=f"JSON {path.name}")
+    from vs_vhdr.io.raw import read_raw
+
+    return read_raw(path)[1].colour
