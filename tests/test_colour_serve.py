@@ -62,3 +62,38 @@ def test_ofx_plugin_passes_colour_space_and_file(card: Path, tmp_path: Path) -> 
         run, out = run_host(host, plugin, window(), tmp_path, time=1, params=params)
     assert run.returncode == 0, run.stdout
     assert np.all(grey(out) < 0.02), out[16, 20]
+
+
+@pytest.mark.parametrize("backend", ["in-process", "server"])
+def test_nuke_node_writes_grey_acescg_with_chromaticities(
+    card: Path, tmp_path: Path, backend: str
+) -> None:
+    import OpenEXR
+    from vhdr_nuke.backends import Job, reconstruct
+
+    from vs_vhdr.colour import COLORSPACES
+    from vs_vhdr.io.exr import read_exr_rgb, write_exr
+
+    for k in range(FRAMES):
+        write_exr(tmp_path / f"raw.{k + 1:04d}.exr", grey_card_mosaic(0.4), chromaticities=None)
+    job = Job(
+        raw_pattern=str(tmp_path / "raw.####.exr"),
+        first=1,
+        last=FRAMES,
+        output=str(tmp_path / "out" / "hdr.####.exr"),
+        mask_file=str(card / "ones.npy"),
+        colour_file=str(card / "shot.0000.dng"),
+        window=FRAMES,
+        device="cpu",
+    )
+    if backend == "server":
+        with running_server(tmp_path, EngineRenderer(device="cpu")) as server:
+            job = Job(**{**job.__dict__, "socket": str(server.options.socket_path)})
+            paths = reconstruct(job, backend)
+    else:
+        paths = reconstruct(job, backend)
+    assert np.all(grey(read_exr_rgb(paths[1])) < 0.02)
+    with OpenEXR.File(str(paths[1]), header_only=True) as exr:
+        header = dict(exr.header())
+    assert np.allclose(header["chromaticities"], COLORSPACES["acescg"].chromaticities, atol=1e-6)
+    assert header["vhdrColorspace"] == "acescg"

@@ -25,6 +25,7 @@ from vs_vhdr.io.exr import read_exr, write_exr
 from vs_vhdr.io.sequence import format_frame
 
 if TYPE_CHECKING:
+    from vs_vhdr.colour import ColourChoice
     from vs_vhdr.serve.client import FrameClient
 
 BACKENDS = ("auto", "in-process", "server")
@@ -48,6 +49,8 @@ class Job:
         model, cfa, window, tile, device, precision: ``EngineOptions`` (the server backend uses
             the server's own device and precision, and runs whole frames).
         mask_file, camera: exactly one mask source.
+        colorspace: output space (``auto``, ``acescg``, ``aces2065-1``, ``rec709``, ``camera``).
+        colour_file: a DNG of the shot or a JSON of DNG colour fields (the camera's matrices).
         socket: frame-server socket path; None means ``vhdr serve``'s default.
         overwrite: replace existing output frames.
     """
@@ -66,6 +69,8 @@ class Job:
     precision: str = "auto"
     socket: str | None = None
     overwrite: bool = False
+    colorspace: str = "auto"
+    colour_file: str | None = None
 
     def __post_init__(self) -> None:
         if not self.first <= self.last:
@@ -135,17 +140,27 @@ def reconstruct(job: Job, backend: str = "auto", progress: Progress | None = Non
     def get_raw(i: int) -> np.ndarray:
         return read_raw(format_frame(job.raw_pattern, job.first + i))
 
+    from vs_vhdr.serve.colour import colour_choice
+
+    choice = colour_choice(job.colorspace, job.colour_file, job.camera, "vhdr node: colour space")
     client: FrameClient | None = None
     if chosen == "in-process":
-        frame_fn = _in_process(job, count, get_raw)
+        frame_fn = _in_process(job, count, get_raw, choice)
     else:
         from vs_vhdr.serve.client import FrameClient
 
         client = FrameClient(job.socket)
         frame_fn = _through_server(job, count, get_raw, client)
+    attributes = {"vhdrColorspace": choice.colorspace}
     try:
         for i, path in enumerate(outputs):
-            write_exr(path, frame_fn(i), force=job.overwrite)
+            write_exr(
+                path,
+                frame_fn(i),
+                chromaticities=choice.chromaticities,
+                attributes=attributes,
+                force=job.overwrite,
+            )
             if progress is not None and not progress(i + 1, count):
                 raise ReconstructionCancelled(
                     f"vhdr node: cancelled after {i + 1} of {count} frame(s)"
@@ -157,8 +172,9 @@ def reconstruct(job: Job, backend: str = "auto", progress: Progress | None = Non
 
 
 def _in_process(
-    job: Job, count: int, get_raw: Callable[[int], np.ndarray]
+    job: Job, count: int, get_raw: Callable[[int], np.ndarray], choice: ColourChoice
 ) -> Callable[[int], np.ndarray]:
+    from vs_vhdr.colour import clipped_channels
     from vs_vhdr.engine import EngineOptions, Reconstructor
 
     options = EngineOptions(
@@ -170,7 +186,15 @@ def _in_process(
         precision=job.precision,
     )
     reconstructor = Reconstructor(options, _mask(job))
-    return lambda i: reconstructor.output_frame(i, count, get_raw)
+    transform = choice.transform
+
+    def frame(i: int) -> np.ndarray:
+        rgb = reconstructor.output_frame(i, count, get_raw)
+        if transform.is_identity:
+            return rgb
+        return transform.apply(rgb, clipped_channels(get_raw(i), job.cfa))
+
+    return frame
 
 
 def _through_server(
@@ -191,6 +215,8 @@ def _through_server(
             model=job.model,
             cfa=job.cfa,
             window=job.window,
+            colorspace=job.colorspace,
+            colour_file=os.path.abspath(job.colour_file) if job.colour_file else None,
         )
 
     return frame

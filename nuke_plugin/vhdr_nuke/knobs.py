@@ -23,6 +23,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 BACKENDS = ("auto", "in-process", "server")
 MASK_SOURCES = ("file", "camera")
 MASK_HANDLING = ("baked", "input")
+COLORSPACES = ("auto", "acescg", "aces2065-1", "rec709", "camera")
 
 RECONSTRUCT_SCRIPT = "import vhdr_nuke.route_b\nvhdr_nuke.route_b.on_button()"
 INFERENCE_KNOB_CHANGED = "import vhdr_nuke.route_a\nvhdr_nuke.route_a.knob_changed()"
@@ -49,6 +50,21 @@ RECONSTRUCT_KNOBS: tuple[KnobDef, ...] = (
     KnobDef("mask_file", FILE, "mask file", tooltip="mask image HxW (EXR Y, NPY, 16-bit PNG)"),
     KnobDef("camera", STRING, "camera", tooltip="camera calibration name or .json file"),
     KnobDef("cfa", ENUM, "CFA", items=CFAS),
+    KnobDef(
+        "colorspace",
+        ENUM,
+        "colour space",
+        items=COLORSPACES,
+        tooltip="auto: ACEScg when the camera's matrices are known (colour file, camera "
+        "calibration), else camera RGB (docs/colour.md)",
+    ),
+    KnobDef(
+        "colour_file",
+        FILE,
+        "colour file",
+        tooltip="a DNG of the shot (its colour matrices and white balance) or a JSON of DNG "
+        "colour fields; empty: the camera calibration's",
+    ),
     KnobDef("window", INT, "window", "8", tooltip="frames per network pass"),
     KnobDef("tile", INT, "tile", "0", tooltip="tile size in pixels; 0: whole frames"),
     KnobDef("device", ENUM, "device", items=DEVICES),

@@ -72,6 +72,8 @@ def job_from_node(node: nuke.Node, raw_pattern: str) -> Job:
         precision=_text(node, "precision"),
         socket=_text(node, "socket") or None,
         overwrite=bool(node["overwrite"].value()),
+        colorspace=_text(node, "colorspace") or "auto",
+        colour_file=_text(node, "colour_file") or None,
     )
 
 

@@ -18,25 +18,38 @@ from vs_vhdr.serve.protocol import Code, ProtocolError
 def request_colour(colorspace: str, colour_file: str | None, camera: str | None) -> ColourChoice:
     """The output space of a request; a bad name or file is a ``BAD_ARGUMENT`` error."""
     try:
-        colour = _file_colour(colour_file) if colour_file else None
-        primaries = 2
-        if camera:
-            from vs_vhdr.plugins import get_host
-
-            try:  # an unknown camera is the mask's error, reported by the job itself
-                calibration = get_host().calibration(camera)
-            except UnknownNameError:
-                calibration = None
-            primaries = calibration.primaries if calibration is not None else 2
-            if colour is None and calibration is not None:
-                colour = get_host().camera_colour(camera, calibration)
-        return choose_colour(colorspace, colour, "RENDER", camera_primaries=primaries)
+        return colour_choice(colorspace, colour_file, camera, "RENDER")
     except VhdrError as error:
         raise ProtocolError(Code.BAD_ARGUMENT, str(error)) from error
 
 
-def _file_colour(path_text: str) -> DngColour | None:
-    """The colour tags of a raw frame, or a JSON object of ``DngColour`` fields."""
+def colour_choice(
+    colorspace: str, colour_file: str | None, camera: str | None, where: str
+) -> ColourChoice:
+    """The output space from a colour file or a camera calibration name (also the Nuke node's).
+
+    Raises:
+        VhdrError: an unknown space, an unreadable colour file, or a working space that needs
+            matrices nothing gives.
+    """
+    colour = read_colour_file(colour_file) if colour_file else None
+    primaries = 2
+    if camera:
+        from vs_vhdr.plugins import get_host
+
+        try:  # an unknown camera is the mask's error, reported where the mask is read
+            calibration = get_host().calibration(camera)
+        except UnknownNameError:
+            calibration = None
+        primaries = calibration.primaries if calibration is not None else 2
+        if colour is None and calibration is not None:
+            colour = get_host().camera_colour(camera, calibration)
+    return choose_colour(colorspace, colour, where, camera_primaries=primaries)
+
+
+def read_colour_file(path_text: str) -> DngColour | None:
+    """The colour tags of a raw frame (None without them), or a JSON object of ``DngColour``
+    fields."""
     path = Path(path_text).expanduser()
     if path.suffix.lower() == ".json":
         try:
