@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from vs_vhdr.colour.camera import DngColour
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.imaging import masks
 from vs_vhdr.imaging.capture import (
@@ -33,7 +34,7 @@ from vs_vhdr.imaging.noise import noise_preset
 from vs_vhdr.imaging.response import parse_response
 from vs_vhdr.io.dng import MIN_SIZE as DNG_MIN_SIZE
 from vs_vhdr.io.dng import write_dng
-from vs_vhdr.io.exr import read_exr_rgb, write_exr
+from vs_vhdr.io.exr import REC709_CHROMATICITIES, read_exr_rgb, write_exr
 from vs_vhdr.io.images import read_image
 from vs_vhdr.io.outdir import atomic_directory
 from vs_vhdr.io.raw import is_raw_path, read_raw
@@ -80,6 +81,13 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
         default="exr",
         help="raw frames as float EXR (Y) or as DNG a raw developer opens (min. 22x22)",
     )
+    parser.add_argument(
+        "--camera-colour",
+        metavar="JSON|CAMERA",
+        help="with --format dng: the scene is ACEScg and a camera with these DNG colour "
+        "matrices and neutral records it (a JSON of DNG colour fields, a DNG, or a camera a "
+        "plugin or calibration describes); gt.*.exr stay ACEScg (docs/colour.md)",
+    )
     parser.add_argument("--exposure", default="auto", help="auto (median -> 0.18) or a scale")
     parser.add_argument("--noise", default="default", help="none, clean, default, low-light")
     parser.add_argument("--response", default="linear", help="linear, srgb, gamma[:G], lut:FILE")
@@ -109,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         force=args.force,
         raw_format=args.format,
+        camera_colour=args.camera_colour,
     )
     print(
         f"vhdr simulate: {record.num_frames} frames of {record.height}x{record.width} in "
@@ -143,12 +152,26 @@ def simulate_to_dir(
     seed: int = 0,
     force: bool = False,
     raw_format: str = "exr",
+    camera_colour: str | None = None,
 ) -> CaptureRecord:
     """Simulate ``inputs`` (see :func:`vs_vhdr.scenes.shots.open_shot`) into folder ``out``.
 
     ``raw_format`` ``"dng"`` writes the raw frames as DNG (:func:`vs_vhdr.io.dng.write_dng`,
     black 0, white ``2**bits − 1``: the quantised frames exactly) instead of float EXR.
+    ``camera_colour`` (DNG only) takes the scene as ACEScg and records it with that camera's
+    colour (:func:`vs_vhdr.colour.files.camera_colour_option`): the raw frames hold camera RGB, the
+    DNGs carry its matrices and neutral, ``gt`` stays ACEScg.
     """
+    colour = None
+    if camera_colour is not None:
+        if raw_format != "dng":
+            raise InvalidArgumentError(
+                "--camera-colour: applies to --format dng (the DNG carries the matrices); "
+                f"got --format {raw_format}"
+            )
+        from vs_vhdr.colour.files import camera_colour_option
+
+        colour = camera_colour_option(camera_colour, "--camera-colour")
     if raw_format not in RAW_PATTERNS:
         raise InvalidArgumentError(
             f"--format: {raw_format!r}; expected one of {', '.join(RAW_PATTERNS)}"
@@ -188,12 +211,13 @@ def simulate_to_dir(
         for i in tqdm(range(count), desc="simulate", unit="frame", disable=None):
             hdr = cache[i] if cache else shot.frames(i, 1, window)[0]
             gt = expose(hdr, scale)
-            raw = capture_frames(gt, phi, settings, first_frame=i)[0]
+            raw = capture_frames(_to_camera(gt, colour), phi, settings, first_frame=i)[0]
             if raw_format == "dng":
-                write_dng(folder / format_frame(raw_pattern, i), raw, cfa=cfa, bits=bits)
+                path = folder / format_frame(raw_pattern, i)
+                write_dng(path, raw, cfa=cfa, bits=bits, colour=colour)
             else:
                 write_exr(folder / format_frame(raw_pattern, i), raw, attributes={"vhdrCfa": cfa})
-            write_exr(folder / format_frame(GT_PATTERN, i), gt)
+            write_exr(folder / format_frame(GT_PATTERN, i), gt, chromaticities=_gt_chroma(colour))
         write_exr(folder / MASK_FILE, phi)
         outputs = {"raw": raw_pattern, "gt": GT_PATTERN, "mask": MASK_FILE}
         motion = shot.motion(0, count, window)
@@ -217,6 +241,7 @@ def simulate_to_dir(
                 "seeds": seeds,
                 "noise_preset": noise,
                 "outputs": outputs,
+                "camera_colour": None if colour is None else colour.to_dict(),
             },
         )
         record.save(folder / RECORD_FILE)
@@ -235,7 +260,14 @@ def replay_dir(folder: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     window = source["window"]
     hdr = shot.frames(window["start"], window["count"], tuple(window["crop"]))
     mask = None if record.mask else masks.load_mask(Path(folder) / MASK_FILE)
-    return replay(record, hdr, mask), expose(hdr, record.exposure_scale)
+    gt = expose(hdr, record.exposure_scale)
+    colour = source.get("camera_colour")
+    if colour is None:
+        return replay(record, hdr, mask), gt
+    from vs_vhdr.colour import DngColour
+
+    camera = _to_camera(hdr, DngColour.from_dict(colour, "capture.json: camera_colour"))
+    return replay(record, camera, mask), gt
 
 
 def read_dir(folder: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -247,6 +279,25 @@ def read_dir(folder: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np
     raw = np.stack([read(path / format_frame(pattern, i)) for i in range(count)])
     gt = np.stack([read_exr_rgb(path / format_frame(GT_PATTERN, i)) for i in range(count)])
     return raw, gt, read_image(path / MASK_FILE)
+
+
+def _to_camera(scene: np.ndarray, colour: DngColour | None) -> np.ndarray:
+    """``…×3`` ACEScg scene → the camera's raw RGB (unchanged when ``colour`` is None)."""
+    if colour is None:
+        return scene
+    from vs_vhdr.colour.files import scene_to_camera_matrix
+
+    matrix = scene_to_camera_matrix(colour).astype(np.float32)
+    return np.asarray(scene, dtype=np.float32) @ matrix.T
+
+
+def _gt_chroma(colour: DngColour | None) -> tuple[float, ...] | None:
+    """EXR chromaticities of ``gt``: ACEScg with a camera colour, else (camera RGB) unknown."""
+    if colour is None:
+        return REC709_CHROMATICITIES  # the simulator's scenes are Rec. 709 HDR images
+    from vs_vhdr.colour import COLORSPACES
+
+    return COLORSPACES["acescg"].chromaticities
 
 
 def _window(shot: Shot, frames: int | None, crop: tuple[int, int] | None) -> tuple[int, Crop]:

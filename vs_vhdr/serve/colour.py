@@ -7,11 +7,9 @@ a camera plugin or the ``camera`` calibration's ``colour`` section; without any 
 camera RGB. The choice is made before the job is queued, so ``RESULT`` can name the space.
 """
 
-import json
-from pathlib import Path
-
-from vs_vhdr.colour import ColourChoice, DngColour, choose_colour
-from vs_vhdr.errors import UnknownNameError, UnreadableFileError, VhdrError
+from vs_vhdr.colour import ColourChoice, choose_colour
+from vs_vhdr.colour.files import read_colour_file
+from vs_vhdr.errors import UnknownNameError, VhdrError
 from vs_vhdr.serve.protocol import Code, ProtocolError
 
 
@@ -45,20 +43,3 @@ def colour_choice(
         if colour is None and calibration is not None:
             colour = get_host().camera_colour(camera, calibration)
     return choose_colour(colorspace, colour, where, camera_primaries=primaries)
-
-
-def read_colour_file(path_text: str) -> DngColour | None:
-    """The colour tags of a raw frame (None without them), or a JSON object of ``DngColour``
-    fields."""
-    path = Path(path_text).expanduser()
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise UnreadableFileError(
-                f"RENDER: colour_file={path_text!r} is not a readable JSON file ({error})"
-            ) from error
-        return DngColour.from_dict(data, f"colour_file {path.name}", source=f"JSON {path.name}")
-    from vs_vhdr.io.raw import read_raw
-
-    return read_raw(path)[1].colour
