@@ -4,7 +4,7 @@ Reads flat-field raw mosaics (EXR channel ``Y`` / single channel, ``.npy``, 16-b
 ``.tif`` in DN), normalises them with ``--black-level`` / ``--white-level`` (DNG and camera raw
 files: with their own levels, CFA and camera identity, see docs/raw.md), estimates the
 transmittance (:mod:`vs_vhdr.calibration.flatfield`) and writes ``--out NAME.json`` plus
-``NAME.mask.exr`` (schema ``vhdr.MaskCalibration/1``). The camera identity comes from the flags or
+``NAME.mask.exr`` (schema ``vhdr.MaskCalibration/2``). The camera identity comes from the flags or
 else from the first EXR's ``cameraMake`` / ``cameraModel`` / ``cameraSerialNumber`` attributes.
 """
 
