@@ -208,7 +208,7 @@ def test_extra_maps_give_default_256_crops_as_tall_as_the_map(name: str) -> None
 
 def test_larger_frames_than_a_map_magnify_it() -> None:
     shot = open_shot("builtin:city", height=300, width=600, num_frames=2)
-    assert shot.frames().shape == (2, 300, 600, 3)
+    assert isinstance(shot, PannedShot) and shot.frames().shape == (2, 300, 600, 3)
     assert max(shot.window(k)[1] for k in range(2)) <= 255 / 299
 
 
