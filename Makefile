@@ -42,6 +42,7 @@ test: lint
 
 bench: setup
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.bench_nets --models pmunet c3ded-m
 
 # The OFX bundle (ofx_bridge/build/vhdr.ofx.bundle) and its end-to-end test against `vhdr serve`.
 ofx:

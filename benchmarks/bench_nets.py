@@ -66,7 +66,9 @@ def measure(name: str, shape: tuple[int, int, int, int], device: torch.device, r
 def main() -> None:
     """Parse arguments, measure every model, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--models", nargs="+", default=["c3d", "dc3d", "c3ded", "c3ded-m"])
+    parser.add_argument(
+        "--models", nargs="+", default=["pmunet", "c3ded-m", "c3d", "dc3d", "c3ded"]
+    )
     parser.add_argument("--shape", default="1x8x64x64", help="BxTxHxW")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeats", type=int, default=5)

@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--full", action="store_true", help="the whole sweep (hours on a CPU)")
-    p.add_argument("--models", nargs="+", help="default: c3ded-m c3ded c3d dc3d")
+    p.add_argument("--models", nargs="+", help="default: pmunet c3ded-m c3ded c3d dc3d")
     p.add_argument("--sizes", nargs="+", help="default: 256 (full: 256 1080p 4k)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--precisions", nargs="+", help="default: fp32 on CPU, fp16 bf16 on CUDA")
@@ -78,12 +78,12 @@ def parser() -> argparse.ArgumentParser:
 def settings(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
     """Sweeps (models × modes × clip length), sizes, precisions and repetitions after defaults.
 
-    The default CPU run is two sweeps: the shipped default model (C3DED-M) through every mode on
-    16-frame clips, and C3DED, C3D and DC3D through ``bare`` and ``chunk`` on 8-frame clips (one
-    window). Any of ``--models``, ``--modes`` or ``--frames`` makes it one sweep.
+    The default CPU run is two sweeps: the shipped default model (PMUNet) and C3DED-M through
+    every mode on 16-frame clips, and C3DED, C3D and DC3D through ``bare`` and ``chunk`` on
+    8-frame clips (one window). Any of ``--models``, ``--modes`` or ``--frames`` makes it one sweep.
     """
     cuda = device.type == "cuda"
-    every = ["c3ded-m", "c3ded", "c3d", "dc3d"]
+    every = ["pmunet", "c3ded-m", "c3ded", "c3d", "dc3d"]
     modes = ["bare", "chunk", "overlap", "cli"] + (["vs"] if args.full else [])
     if args.full or cuda or args.models or args.modes or args.frames:
         sweeps = [
@@ -95,7 +95,7 @@ def settings(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
         ]
     else:
         sweeps = [
-            {"models": ["c3ded-m"], "modes": modes, "frames": 16},
+            {"models": ["pmunet", "c3ded-m"], "modes": modes, "frames": 16},
             {"models": ["c3ded", "c3d", "dc3d"], "modes": ["bare", "chunk"], "frames": 8},
         ]
     sizes = args.sizes or (["256", "1080p", "4k"] if args.full or cuda else ["256"])
