@@ -227,3 +227,46 @@ def test_gradients_are_correct(tmp_path: Path) -> None:
 def test_docstring_examples_run(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _panning_clip(frames: int = 4, shift: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """A log-HDR clip whose content moves ``shift`` px right per frame, and its exact motion."""
+    generator = torch.Generator().manual_seed(4)
+    wide = torch.rand(1, 3, 1, 16, 16 + shift * frames, generator=generator)
+    clip = torch.cat(
+        [wide[..., shift * (frames - t) : shift * (frames - t) + 16] for t in range(frames)], dim=2
+    )
+    motion = torch.zeros(1, frames - 1, 16, 16, 2)
+    motion[..., 1] = shift
+    return clip, motion
+
+
+def test_motion_temporal_loss_is_zero_for_the_truth_and_sees_flicker() -> None:
+    from vs_vhdr.losses import motion_temporal_loss
+
+    clip, motion = _panning_clip()
+    assert float(motion_temporal_loss(clip, clip, motion)) == pytest.approx(0.0, abs=1e-6)
+    flicker = torch.tensor([0.0, 0.1, 0.0, 0.1]).view(1, 1, 4, 1, 1)
+    assert float(motion_temporal_loss(clip + flicker, clip, motion)) == pytest.approx(0.1, rel=1e-4)
+
+
+def test_motion_temporal_loss_follows_the_motion_not_the_pixel() -> None:
+    """A prediction that holds the first frame still is penalised on a panning clip; the
+    paper's same-pixel L_SM barely sees it (its weights switch off where the truth changes)."""
+    from vs_vhdr.losses import motion_temporal_loss
+
+    clip, motion = _panning_clip()
+    frozen = clip[:, :, :1].expand_as(clip)
+    assert float(motion_temporal_loss(frozen, clip, motion)) > 0.1
+    static = torch.zeros_like(motion)
+    assert float(motion_temporal_loss(frozen, frozen, static)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_motion_temporal_loss_ignores_unknown_motion_and_checks_shapes() -> None:
+    from vs_vhdr.losses import motion_temporal_loss
+
+    clip, motion = _panning_clip()
+    unknown = torch.zeros(1, 3, 16, 16, dtype=torch.bool)
+    assert float(motion_temporal_loss(clip * 2, clip, motion, unknown)) == 0.0
+    with pytest.raises(InvalidArgumentError, match="warp_by_motion: motion has shape"):
+        motion_temporal_loss(clip, clip, motion[:, :2])

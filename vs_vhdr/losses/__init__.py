@@ -5,6 +5,7 @@ Each loss is a function plus an ``nn.Module``; inputs are ``B×C×T×H×W``. See
 
 from vs_vhdr.losses.combined import LAMBDAS, VHDRLoss, vhdr_loss
 from vs_vhdr.losses.l1 import L1Loss, l1_loss
+from vs_vhdr.losses.motion import motion_temporal_loss, warp_by_motion
 from vs_vhdr.losses.perceptual import DEFAULT_LAYERS, VGG16_LAYERS, VGG16Features, VGGLoss, vgg_loss
 from vs_vhdr.losses.temporal import (
     TAU,
@@ -16,6 +17,7 @@ from vs_vhdr.losses.temporal import (
 )
 
 __all__ = [
+    "warp_by_motion",
     "DEFAULT_LAYERS",
     "LAMBDAS",
     "TAU",
@@ -28,6 +30,7 @@ __all__ = [
     "VHDRLoss",
     "l1_loss",
     "long_term_loss",
+    "motion_temporal_loss",
     "short_term_loss",
     "vgg_loss",
     "vhdr_loss",

@@ -51,6 +51,9 @@ class LossConfig:
     """λ4, long-term temporal loss."""
     vgg_weights: str = ""
     """Path of torchvision VGG16 ImageNet weights (``vgg16-397923af.pth``)."""
+    motion: float = 0.0
+    """Weight of the exact-motion temporal loss (``vs_vhdr.losses.motion``, beyond the paper):
+    frame-to-frame change along the simulator's known motion against the truth's; 0 = off."""
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,12 @@ def build_data(config: TrainConfig, run_dir: Path | None) -> TrainingData:
         train = FixedClips(d.fixed, frames=d.frames)
         split["fixed"] = str(Path(d.fixed).resolve())
     else:
-        train = SimulatedClips(open_shots(d.shots, d, "data.shots"), d, config.run.seed)
+        train = SimulatedClips(
+            open_shots(d.shots, d, "data.shots"),
+            d,
+            config.run.seed,
+            motion=config.loss.motion > 0,
+        )
     val = None
     if d.holdout and d.val_samples:
         holdout = open_shots(d.holdout, d, "data.holdout")

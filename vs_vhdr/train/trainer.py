@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, VhdrError
 from vs_vhdr.io.atomic import write_text_atomic
+from vs_vhdr.losses.motion import motion_temporal_loss
 from vs_vhdr.nets import prepare_input
 from vs_vhdr.train import checkpoint, distributed, validation
 from vs_vhdr.train.build import build_loss, build_model, spec_of
@@ -253,6 +254,14 @@ class _Run:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             output = self.net(network_input)
         terms = self.loss_fn(output.float(), to_log(gt))
+        if self.config.loss.motion > 0 and "motion" in batch:
+            terms["motion"] = motion_temporal_loss(
+                output.float(),
+                to_log(gt),
+                batch["motion"].to(device, non_blocking=True),
+                batch["motion_valid"].to(device, non_blocking=True),
+            )
+            terms["loss"] = terms["loss"] + self.config.loss.motion * terms["motion"]
         loss = terms["loss"]
         if distributed.any_rank(self.ctx, not bool(torch.isfinite(loss).item())):
             raise TrainingDivergedError(
