@@ -16,10 +16,7 @@ Every step is built so that the base is never worse than the naive baseline
    variance) at the Gaussian scales of ``FILL_SCALES``, fine first, per colour in linear light:
    it fills unsampled and clipped sites from valid ones. A clipped sample only proves
    ``x ≥ s / Φ``: a clipped site takes ``max(fill, s / Φ)``, so it is never below that bound
-   and never above what unclipped samples nearby show (or the bound itself where there are none);
-   an unsampled site (``Φ ≤ MIN_TRANSMITTANCE``) takes at least the fill of the clipped bounds
-   around it. Where samples clip, the fill weighs the unclipped ones equally rather than by
-   reliability (``CENSORED_SHARE``): the unclipped samples of open sites are the darker ones.
+   and never above what unclipped samples nearby show (or the bound itself where there are none).
 3. **Robust spatial fusion** at valid sites: the sample and its neighbours' fill are averaged by
    inverse variance (the fill counted ``1 / FILL_TRUST`` times noisier than its statistics say,
    for texture), with weight ``exp(−d² / (2·κ²·σ²))`` on the fill, ``d`` their difference and
@@ -53,7 +50,7 @@ from torch.nn import functional as F
 
 from vs_vhdr.units import LOG_EPS
 
-MIN_TRANSMITTANCE = 1e-3
+MIN_TRANSMITTANCE = 0.02
 """Mask value below which a site counts as unsampled (its ratio would amplify noise ×50)."""
 SATURATION = 0.99
 """Raw level (normalised) at and above which a sample counts as clipped."""
@@ -65,9 +62,6 @@ FILL_SCALES: tuple[tuple[float, int], ...] = ((1.0, 4), (3.0, 8), (6.0, 16))
 """Gaussians (σ, half-width in pixels, spatial only) filling a colour's unusable sites, fine
 first; a coarser scale fills where the finer one found no sample (dark areas of a binary mask,
 large clipped highlights)."""
-CENSORED_SHARE = 0.05
-"""Share of clipped samples nearby (within the middle fill scale) at and above which the fill
-weighs the unclipped samples equally instead of by their reliability."""
 FILL_TRUST = 0.02
 """Weight of the neighbours' fill relative to its statistical inverse variance in the spatial
 fusion: the fill also errs by texture, which its noise statistics do not include."""
@@ -109,7 +103,7 @@ MIN_SUPPORT = 1e-3
 LOG_SCALE = 4.0
 """Divisor bringing the log base (about −9 to +10) near the unit range of the other inputs."""
 FEATURE_CHANNELS = 12
-CLIPPED_UNCERTAINTY = 0.1
+CLIPPED_UNCERTAINTY = 0.5
 """Relative standard deviation given to a clipped site's estimate (it is a bound, not a value)."""
 
 _TENT = (0.25, 0.5, 0.25)
@@ -176,7 +170,7 @@ class LogRatioConditioning(nn.Module):
         # 1. local mean for the noise model (transmittance-weighted), then inverse variances
         local_mean, _ = self._fill(sample, valid * phi)
         variance = (NOISE_SHOT * phi * local_mean + NOISE_READ**2) / phi**2
-        weight = valid * self._censoring_tempered(1 / variance, clipped, sampled)
+        weight = valid / variance
         # 2-3. reliability-weighted fill, robust fusion at valid sites, bound at clipped ones
         fill, fill_variance = self._fill(sample, weight, exclude_centre=True)
         scale = self._noise_scale(sample, variance, fill, fill_variance, valid)
@@ -188,14 +182,11 @@ class LogRatioConditioning(nn.Module):
         )
         fused_variance = 1 / (1 / variance + agree / fill_variance)
         at_clipped = torch.maximum(fill, bound)
-        # an unsampled site among clipped ones is at least as bright as they prove theirs
-        bound_fill, _ = self._fill(bound, clipped.float())
-        unsampled = torch.maximum(fill, bound_fill)
-        estimate = torch.where(valid > 0, fused_valid, torch.where(clipped, at_clipped, unsampled))
+        estimate = torch.where(valid > 0, fused_valid, torch.where(clipped, at_clipped, fill))
         est_variance = torch.where(
             valid > 0,
             fused_variance,
-            torch.where(clipped, (CLIPPED_UNCERTAINTY * at_clipped) ** 2, fill_variance + 1e-30),
+            torch.where(clipped, (CLIPPED_UNCERTAINTY * at_clipped) ** 2, fill_variance),
         )
         # 4. temporal fusion, clipped sites kept at their bound
         estimate, est_variance = _temporal_fusion(estimate, est_variance, own, self.patch_kernel)
@@ -239,18 +230,6 @@ class LogRatioConditioning(nn.Module):
             variance = torch.where(here, fill_variance, variance)
             found = found | here
         return estimate.clamp_min(0), variance
-
-    def _censoring_tempered(
-        self, precision: torch.Tensor, clipped: torch.Tensor, sampled: torch.Tensor
-    ) -> torch.Tensor:
-        """Fill weights: the precision, flattened towards equal weights (``precision^(1−k)``)
-        where a share ``c`` of the samples around clips (``k = min(1, c / CENSORED_SHARE)``).
-        There the unclipped samples of high transmittance are the darker ones (the brighter
-        ones clipped), and weighting them up would pull highlights down."""
-        kernel = self.fill_kernels[1]
-        share = _blur(clipped.float(), kernel) / _blur(sampled.float(), kernel).clamp_min(1e-6)
-        tempered = 1 - (share / CENSORED_SHARE).clamp(0, 1)
-        return precision.clamp_min(1e-30) ** tempered
 
     def _noise_scale(
         self,
