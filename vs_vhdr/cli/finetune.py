@@ -6,7 +6,7 @@
 
 Samples are simulated from the ``--data`` shots through the camera's own mask (random
 CFA-aligned windows of it), with noise and exposure drawn from the simulator's training ranges.
-``--mask`` takes a mask image (EXR/NPY/16-bit PNG) or a ``vhdr.MaskCalibration/1`` file;
+``--mask`` takes a mask image (EXR/NPY/16-bit PNG) or a ``vhdr.MaskCalibration/2`` file (/1 is upgraded);
 ``--camera`` a calibration name resolved through the plugins (its mask and CFA are used). The
 result, ``DIR/weights.safetensors``, loads with ``vs_vhdr.create_model(path)`` and
 ``core.vhdr.Reconstruct(clip, model=path)``.

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from vs_vhdr.errors import InvalidArgumentError
 
@@ -120,3 +121,14 @@ def _propagate(
         return s * low - p, s * high - p + span
     # output o reads inputs s*o - p + d*j, j = 0..k-1
     return -((span - low - p) // s), (high + p) // s
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Pad H and W at the bottom/right up to multiples of ``multiple`` (reflect, which keeps the
+    Bayer phase, else zeros when a frame is too small to reflect)."""
+    height, width = x.shape[-2:]
+    pad_h, pad_w = -height % multiple, -width % multiple
+    if pad_h == 0 and pad_w == 0:
+        return x
+    mode = "reflect" if pad_h < height and pad_w < width else "constant"
+    return F.pad(x, (0, pad_w, 0, pad_h, 0, 0), mode=mode)

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, receptive_field
+from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, pad_to_multiple, receptive_field
 from vs_vhdr.nets.c3d import (
     conditioning_for,
     first_layer_channels,
@@ -125,7 +125,7 @@ class C3DED(VhdrNet):
         base = None
         if self.conditioning is not None:
             x, base = self.conditioning(x)
-        x = _pad_to_multiple(x, SPATIAL_MULTIPLE)
+        x = pad_to_multiple(x, SPATIAL_MULTIPLE)
         kept: dict[int, torch.Tensor] = {}
         last = len(self.layers)
         for index, layer in enumerate(self.layers, start=1):
@@ -138,14 +138,3 @@ class C3DED(VhdrNet):
                 kept[index] = x
         x = x[..., :height, :width]
         return x if base is None else x + base
-
-
-def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """Pad H and W at the bottom/right up to multiples of ``multiple`` (reflect, else zeros)."""
-    height, width = x.shape[-2:]
-    pad_h = -height % multiple
-    pad_w = -width % multiple
-    if pad_h == 0 and pad_w == 0:
-        return x
-    mode = "reflect" if pad_h < height and pad_w < width else "constant"
-    return F.pad(x, (0, pad_w, 0, pad_h, 0, 0), mode=mode)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, receptive_field
+from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, pad_to_multiple, receptive_field
 from vs_vhdr.nets.c3d import start_at_zero
 from vs_vhdr.nets.conditioning import LOG_SCALE, LogRatioConditioning, widen_receptive_field
 
@@ -41,11 +41,18 @@ SPATIAL_MULTIPLE = 8
 """Packing (×2) and two down-samplings (×2 each)."""
 
 
-def _conv(c_in: int, c_out: int, kernel: tuple[int, int, int], **kwargs: object) -> nn.Conv3d:
-    dilation = kwargs.pop("dilation", (1, 1, 1))
-    assert isinstance(dilation, tuple)
-    padding = tuple((k - 1) // 2 * d for k, d in zip(kernel, dilation))
-    return nn.Conv3d(c_in, c_out, kernel, padding=padding, dilation=dilation, **kwargs)  # type: ignore[arg-type]
+def _conv(
+    c_in: int,
+    c_out: int,
+    kernel: tuple[int, int, int],
+    *,
+    stride: tuple[int, int, int] = (1, 1, 1),
+    dilation: tuple[int, int, int] = (1, 1, 1),
+) -> nn.Conv3d:
+    """A 3D convolution padded to keep T (and H, W at stride 1)."""
+    t, h, w = ((k - 1) // 2 * d for k, d in zip(kernel, dilation))
+    padding = (t, h, w)
+    return nn.Conv3d(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation)
 
 
 class PMUNet(VhdrNet):
@@ -103,7 +110,7 @@ class PMUNet(VhdrNet):
             ],
             dim=1,
         ).to(x.dtype)
-        packed = _pack(_pad_to_multiple(planes, SPATIAL_MULTIPLE))
+        packed = _pack(pad_to_multiple(planes, SPATIAL_MULTIPLE))
         skip1 = self._run(self.encode1, packed)
         skip2 = self._run(self.encode2, skip1)
         deep = self._run(self.encode3, skip2)
@@ -132,13 +139,3 @@ def _unpack(x: torch.Tensor) -> torch.Tensor:
     b, c4, t, h, w = x.shape
     x = x.view(b, c4 // 4, 2, 2, t, h, w).permute(0, 1, 4, 5, 2, 6, 3)
     return x.reshape(b, c4 // 4, t, 2 * h, 2 * w)
-
-
-def _pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """Pad H and W at the bottom/right up to multiples of ``multiple`` (reflect, else zeros)."""
-    height, width = x.shape[-2:]
-    pad_h, pad_w = -height % multiple, -width % multiple
-    if pad_h == 0 and pad_w == 0:
-        return x
-    mode = "reflect" if pad_h < height and pad_w < width else "constant"
-    return F.pad(x, (0, pad_w, 0, pad_h, 0, 0), mode=mode)
