@@ -122,7 +122,7 @@ class ModelRegistry:
             raise InvalidArgumentError(f"register: model name {name!r} is already registered")
 
 
-DEFAULT_MODEL = "c3ded-m"
+DEFAULT_MODEL = "pmunet"
 """The model behind ``default``: the best shipped weights (models/README.md)."""
 
 
