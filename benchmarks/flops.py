@@ -6,8 +6,12 @@ layer or functionally (as the fixed front end of the ``-m`` models does), throug
 ``TorchFunctionMode``. A convolution does one multiply and one add per weight per output voxel:
 ``2 · C_out · C_in/groups · k_t·k_h·k_w`` FLOPs per output voxel; a transposed convolution
 scatters every *input* voxel through its weights: ``2 · C_in · C_out/groups · k_t·k_h·k_w``
-FLOPs per input voxel. Bias adds, ReLUs, padding and skip additions are elementwise (under 0.1 %
-of the total for the vhdr networks) and not counted, as is usual for convolution FLOP rates.
+FLOPs per input voxel. Matrix products (the front end filters small frames with banded
+matrices) count ``2 · K`` FLOPs per output element, ``K`` the inner dimension. The front end
+skips its coarser fill scales where the finest reaches every site; the meta device cannot see
+that, so for mask-conditioned models the count is the worst case (every scale). Bias adds, ReLUs,
+padding and skip additions are elementwise (under 0.1 % of the total for the vhdr networks) and
+not counted, as is usual for convolution FLOP rates.
 """
 
 import copy
@@ -29,7 +33,7 @@ class LayerFlops:
     Attributes:
         name: qualified name of the module that ran it (``layers.3``; ``conditioning`` for a
             functional convolution inside that module).
-        kind: ``conv3d`` or ``conv_transpose3d``.
+        kind: ``conv3d``, ``conv_transpose3d`` or ``matmul``.
         flops: floating-point operations of the pass (multiply and add counted separately).
         output_shape: ``B×C×T×H×W`` of the layer's output.
     """
@@ -50,6 +54,9 @@ def conv_flops(weight: torch.Tensor, x: torch.Tensor, y: torch.Tensor, transpose
     return 2 * weight.numel() * voxels.shape[0] * math.prod(voxels.shape[2:])
 
 
+_MATMULS = (torch.matmul, torch.Tensor.matmul, torch.Tensor.__matmul__, torch.mm, torch.bmm)
+
+
 class _ConvCounter(TorchFunctionMode):
     """Records every ``conv3d`` / ``conv_transpose3d`` call with the module that made it."""
 
@@ -66,7 +73,13 @@ class _ConvCounter(TorchFunctionMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         out = func(*args, **(kwargs or {}))
-        if func in (F.conv3d, F.conv_transpose3d):
+        if func in _MATMULS:
+            where = self.modules[-1] if self.modules else ""
+            inner = args[0].shape[-1]
+            self.found.append(
+                LayerFlops(where, "matmul", 2 * out.numel() * inner, tuple(out.shape))
+            )
+        elif func in (F.conv3d, F.conv_transpose3d):
             weight = args[1] if len(args) > 1 else (kwargs or {})["weight"]
             transposed = func is F.conv_transpose3d
             where = self.modules[-1] if self.modules else ""

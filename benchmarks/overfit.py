@@ -64,7 +64,10 @@ def overfit(model_name: str, steps: int, lr: float, frames: int, crop: int, seed
             with torch.no_grad():
                 value = psnr(model(network_input), gt)
             curve.append({"step": step, "loss": float(loss.detach()), "pu21_psnr": value})
-            print(f"step {step:5d}  loss {float(loss.detach()):.4f}  PU21-PSNR {value:.2f} dB", flush=True)
+            print(
+                f"step {step:5d}  loss {float(loss.detach()):.4f}  PU21-PSNR {value:.2f} dB",
+                flush=True,
+            )
     final = curve[-1]["pu21_psnr"]
     return {
         "model": model_name,

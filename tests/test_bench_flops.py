@@ -18,7 +18,15 @@ def test_total_equals_pytorch_flop_counter(name: str) -> None:
     layers = count_flops(model, shape)
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
         model(torch.rand(shape))
-    assert sum(layer.flops for layer in layers) == counter.get_total_flops()
+    counted = sum(layer.flops for layer in layers)
+    if model.spec.mask_conditioned:
+        # the front end skips its coarser fill scales when the finer one reaches every site
+        # (data-dependent); the meta-device count runs them all: an upper bound, tight for convs
+        assert counted >= counter.get_total_flops()
+        convs_only = sum(layer.flops for layer in layers if layer.kind != "matmul")
+        assert convs_only <= counter.get_total_flops()
+    else:
+        assert counted == counter.get_total_flops()
     modules = dict(model.named_modules())
     convs = {name for name, m in modules.items() if isinstance(m, nn.Conv3d | nn.ConvTranspose3d)}
     assert {layer.name for layer in layers} >= convs  # every layer seen (plus functional ones)

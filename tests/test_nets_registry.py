@@ -41,7 +41,7 @@ def test_top_level_api_is_lazy_and_works() -> None:
 
 def test_default_is_an_alias_of_the_best_shipped_model(shipped_dir: Path) -> None:
     model = create_model("default")
-    assert model.spec.name == "c3ded-m"
+    assert model.spec.name == "pmunet"
     assert create_model("C3DED").spec.name == "c3ded"  # names are case-insensitive
 
 
@@ -171,5 +171,5 @@ def test_factories_must_return_a_model_with_a_spec() -> None:
 def test_entries_keep_descriptions() -> None:
     registry = ModelRegistry()
     register_builtin_models(registry)
-    assert "Table 3" in registry.entry("default").description
+    assert "PMUNet" in registry.entry("default").description
     assert "mask-conditioned" in registry.entry("c3ded-m").description

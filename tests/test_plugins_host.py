@@ -36,9 +36,9 @@ def _host(*plugins: tuple[str, object]) -> Host:
 def test_builtins_register_through_the_hooks() -> None:
     host = _host()
     assert [p.name for p in host.plugins()] == ["builtin"]
-    assert {"c3d", "dc3d", "c3ded", "c3d-m", "dc3d-m", "c3ded-m"} <= set(host.models())
+    assert {"c3d", "dc3d", "c3ded", "c3d-m", "dc3d-m", "c3ded-m", "pmunet"} <= set(host.models())
     assert host.model_plugin("default") == "builtin"
-    assert host.create_model("default").spec.name == "c3ded-m"
+    assert host.create_model("default").spec.name == "pmunet"
     assert {"none", "default"} <= {p.name for p in host.presets("noise")}
     assert host.problems() == []
 

@@ -232,7 +232,7 @@ class LogRatioConditioning(nn.Module):
             fill_variance = (squared.clamp_min(0) / safe**2).clamp(1e-12, 1e6)
             variance = torch.where(here, fill_variance, variance)
             found = found | here
-            if bool(found.all()):  # the coarser scales would change nothing
+            if not found.is_meta and bool(found.all()):  # coarser scales change nothing
                 break
         return estimate.clamp_min(0), variance
 

@@ -12,8 +12,8 @@ are one 2×2 cell of 3 colours: the *residual*, added to the base in the log dom
 that many log units (×4.5) either way, and an untrained model (its head starts at zero)
 returns the base.
 
-Cost: about 40 k multiply-adds (0.08 MFLOP) per pixel and frame plus the front end's few
-thousand, against C3DED-M's 0.68 MFLOP (``benchmarks/flops.py`` counts them).
+Cost: about 44 k multiply-adds (0.088 MFLOP) per pixel and frame in the learned layers, against
+C3DED-M's 0.63 MFLOP, plus the shared front end (``benchmarks/flops.py`` counts both).
 
 Shape:
     input ``B×6×T×H×W`` (spread mosaic, spread mask; any T, H, W >= 1), output ``B×3×T×H×W``
