@@ -8,6 +8,8 @@
 # the checkpoint (to resume or fine-tune on the CPU) and the logs to $OUT. Python packages the
 # machine lacks come as wheels in .whl/ (OpenEXR); the repository itself is on PYTHONPATH.
 # DEVICE=cpu TRAIN_SECONDS=30 BATCH=2 CROP=32 WORKERS=0 runs the same steps on a CPU (dry run).
+# INIT=models/pmunet.safetensors warm-starts from shipped weights; EXTRA="loss.motion=0.1 ..."
+# adds --set overrides.
 set -uo pipefail
 OUT=${OUT:-/tmp/vhdr-gpu-out}
 RUN=${RUN:-/tmp/vhdr-gpu-run}
@@ -17,6 +19,7 @@ BATCH=${BATCH:-16}
 CROP=${CROP:-128}
 WORKERS=${WORKERS:-15}
 INIT=${INIT:-}
+EXTRA=${EXTRA:-}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
 if ls .whl/*.whl >/dev/null 2>&1; then
@@ -31,6 +34,7 @@ nproc
 rm -rf "$RUN"
 init_args=()
 if [ -n "$INIT" ]; then init_args=(--set "model.init=$INIT"); fi
+for override in $EXTRA; do init_args+=(--set "$override"); done
 "$PYTHON" -m vs_vhdr train configs/pmunet.toml --out "$RUN" \
     --set run.device="$DEVICE" --set optim.batch="$BATCH" --set data.crop="$CROP" \
     --set data.workers="$WORKERS" --set run.time_limit_s="$TRAIN_SECONDS" \
