@@ -17,7 +17,6 @@ from vs_vhdr.losses.temporal import (
 )
 
 __all__ = [
-    "warp_by_motion",
     "DEFAULT_LAYERS",
     "LAMBDAS",
     "TAU",
@@ -35,4 +34,5 @@ __all__ = [
     "vgg_loss",
     "vhdr_loss",
     "visibility_weights",
+    "warp_by_motion",
 ]
