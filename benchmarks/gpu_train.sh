@@ -9,7 +9,9 @@
 # machine lacks come as wheels in .whl/ (OpenEXR); the repository itself is on PYTHONPATH.
 # DEVICE=cpu TRAIN_SECONDS=30 BATCH=2 CROP=32 WORKERS=0 runs the same steps on a CPU (dry run).
 # INIT=models/pmunet.safetensors warm-starts from shipped weights; EXTRA="loss.motion=0.1 ..."
-# adds --set overrides.
+# adds --set overrides. RESUME=runs/pmunet-gpu continues that run (a copy of a run folder carried
+# to the device) with its optimizer state, e.g. with EXTRA="run.steps=11600 optim.schedule=cosine
+# optim.decay_start=6825 optim.lr_min=1e-5" to finish it with a decaying learning rate.
 set -uo pipefail
 OUT=${OUT:-/tmp/vhdr-gpu-out}
 RUN=${RUN:-/tmp/vhdr-gpu-run}
@@ -19,6 +21,7 @@ BATCH=${BATCH:-16}
 CROP=${CROP:-128}
 WORKERS=${WORKERS:-15}
 INIT=${INIT:-}
+RESUME=${RESUME:-}
 EXTRA=${EXTRA:-}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
@@ -34,6 +37,10 @@ nproc
 rm -rf "$RUN"
 init_args=()
 if [ -n "$INIT" ]; then init_args=(--set "model.init=$INIT"); fi
+if [ -n "$RESUME" ]; then
+    cp -r "$RESUME" "$RUN" || exit 1
+    init_args+=(--resume)
+fi
 for override in $EXTRA; do init_args+=(--set "$override"); done
 "$PYTHON" -m vs_vhdr train configs/pmunet.toml --out "$RUN" \
     --set run.device="$DEVICE" --set optim.batch="$BATCH" --set data.crop="$CROP" \

@@ -199,3 +199,24 @@ def test_exact_motion_loss_and_time_limit(env, tmp_path):
         load_config(config, ["run.steps=" + str(result.step + 2)]), tmp_path / "run", resume=True
     )
     assert resumed.finished and resumed.step == result.step + 2
+
+
+def test_resume_may_finish_a_constant_run_with_a_cosine_decay(env, tmp_path):
+    """A run trained at a constant lr continues (optimizer state kept) under a cosine schedule
+    that decays from its last step to ``lr_min``: the logged lr follows it."""
+    config = tiny_config(
+        tmp_path,
+        data={"samples": 4, "crop": 16, "val_samples": 0},
+        optim={"lr": 1e-3},
+        run={"steps": 4, "checkpoint_every": 4, "val_every": 0, "log_every": 1},
+    )
+    assert train(load_config(config), tmp_path / "run").finished
+    tail = ["run.steps=8", "optim.schedule=cosine", "optim.decay_start=4", "optim.lr_min=1e-5"]
+    assert train(load_config(config, tail), tmp_path / "run", resume=True).finished
+    rows = [
+        json.loads(line) for line in (tmp_path / "run" / "train.jsonl").read_text().splitlines()
+    ]
+    rates = [row["lr"] for row in rows]
+    assert rates[:5] == [1e-3] * 5
+    assert all(a > b for a, b in zip(rates[4:], rates[5:], strict=False))
+    assert rates[-1] < 2e-4  # the last step (7 of 8) is 3/4 of the way down

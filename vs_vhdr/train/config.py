@@ -68,6 +68,13 @@ class OptimConfig:
     weight_decay: float = 0.0
     grad_clip: float = 0.0
     """Clip the gradient norm to this value; 0 = off."""
+    schedule: str = "constant"
+    """Learning rate over the run: ``constant`` (``lr`` throughout) or ``cosine`` (``lr`` until
+    step ``decay_start``, then a half cosine down to ``lr_min`` at ``run.steps``)."""
+    lr_min: float = 0.0
+    """The learning rate a ``cosine`` schedule ends at (run.steps)."""
+    decay_start: int = 0
+    """The step at which a ``cosine`` schedule starts to decay."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,19 @@ def validate(config: TrainConfig) -> None:
         ),
         (o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "a positive number"),
         (o.batch >= 1, "optim.batch", o.batch, "an integer >= 1"),
+        (
+            o.schedule in ("constant", "cosine"),
+            "optim.schedule",
+            o.schedule,
+            "'constant' or 'cosine'",
+        ),
+        (0 <= o.lr_min <= o.lr, "optim.lr_min", o.lr_min, f"a number in [0, optim.lr={o.lr}]"),
+        (
+            0 <= o.decay_start < r.steps,
+            "optim.decay_start",
+            o.decay_start,
+            f"a step in [0, run.steps={r.steps})",
+        ),
         (r.steps >= 1, "run.steps", r.steps, "an integer >= 1"),
         (r.checkpoint_every >= 1, "run.checkpoint_every", r.checkpoint_every, "an integer >= 1"),
         (r.val_every >= 0, "run.val_every", r.val_every, "an integer >= 0"),

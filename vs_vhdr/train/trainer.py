@@ -37,6 +37,7 @@ from vs_vhdr.train.config import TrainConfig, diff, load_config, to_dict, to_tom
 from vs_vhdr.train.data import TrainingData, build_data
 from vs_vhdr.train.export import export_weights
 from vs_vhdr.train.runlog import RunLog
+from vs_vhdr.train.schedule import learning_rate
 from vs_vhdr.units import to_log
 
 RESUMABLE_CHANGES = (
@@ -50,6 +51,9 @@ RESUMABLE_CHANGES = (
     "run.export_dtype",
     "run.time_limit_s",
     "data.workers",
+    "optim.schedule",
+    "optim.lr_min",
+    "optim.decay_start",
 )
 """Config keys that may differ between a run and its resumption."""
 
@@ -207,6 +211,9 @@ class _Run:
         self.net.train()
         for batch in loader:
             started = time.perf_counter()
+            lr = learning_rate(cfg.optim, self.step, cfg.run.steps)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
             values = self._train_step(batch)
             self.step += 1
             last_loss = values["loss"]
@@ -214,7 +221,7 @@ class _Run:
             if self.step % cfg.run.log_every == 0:
                 logged = distributed.mean_over_ranks(self.ctx, values)
                 if self.log is not None:
-                    self.log.log("train", self.step, {**logged, "lr": cfg.optim.lr})
+                    self.log.log("train", self.step, {**logged, "lr": lr})
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.4g}")
             if cfg.run.val_every and self.step % cfg.run.val_every == 0:
