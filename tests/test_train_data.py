@@ -217,3 +217,30 @@ def test_random_draws_cover_real_sensors_masks_and_exposure():
     targets = [s.info["record"]["settings"]["exposure_rule"]["target"] for s in records]
     stops = np.log2(np.array(targets) / 0.18)
     assert -2 <= stops.min() < -1 and 2 < stops.max() <= 3
+
+
+def test_frame_metering_exposes_crops_by_their_whole_frame():
+    """``data.frame_metering`` = 1: every crop is exposed as its uncropped frame is (median
+    luminance of the whole frame to 0.18 with ``exposure = auto``); 0 leaves samples as they were."""
+    base = _data_config(exposure="auto", static_fraction=1.0)
+    metered = clips(_data_config(exposure="auto", static_fraction=1.0, frame_metering=1.0))
+    plain = clips(base)
+    for index in range(6):
+        sample = metered.sample(index)
+        shot = next(s for s in metered.shots if s.name == sample.info["shot"])
+        whole = shot.frames(sample.info["start"], 1)
+        expected = 0.18 / float(np.median(whole @ np.float32([0.2126, 0.7152, 0.0722])))
+        record = CaptureRecord.from_dict(sample.info["record"])
+        assert sample.info["metering"] == "frame"
+        assert record.exposure_scale == pytest.approx(expected, rel=1e-4)
+        crop_scale = CaptureRecord.from_dict(plain.sample(index).info["record"]).exposure_scale
+        assert plain.sample(index).info["metering"] == "crop"
+        np.testing.assert_allclose(
+            sample.gt / record.exposure_scale * crop_scale, plain.sample(index).gt, rtol=1e-5
+        )
+    np.testing.assert_array_equal(
+        clips(base).sample(2).raw,
+        clips(_data_config(exposure="auto", static_fraction=1.0, frame_metering=0.0)).sample(2).raw,
+    )
+    with pytest.raises(InvalidArgumentError, match=r"frame_metering=2"):
+        clips(_data_config(frame_metering=2))

@@ -33,6 +33,10 @@ class DataConfig:
     """``random`` (a draw from the simulator's training ranges per sample) or a noise preset name."""
     exposure: str = "random"
     """``random`` (automatic exposure shifted by U(-2, +3) EV), ``auto``, or a fixed number."""
+    frame_metering: float = 0.0
+    """Fraction of samples whose automatic exposure meters the whole frame the crop is cut from
+    (as a camera meters the shot: a crop of bright sky then clips as it does in the full frame)
+    instead of the crop itself; only with ``exposure`` ``random`` or ``auto``."""
     static_fraction: float = 0.25
     """Fraction of samples that are static: one frame of the shot held for all ``frames``
     (zero motion), with fresh sensor noise per frame; the others pan / move as the shot does."""

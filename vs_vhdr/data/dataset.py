@@ -16,7 +16,9 @@ What the draws cover (real sensors, issue 15):
   half of them (``LOWFREQ_DARK_CHANCE``) closed regions of 8-24 pixels covering 10-50 % of the
   crop: large low-transmittance areas;
 - exposure ``random``: the clip's median luminance goes to 0.18·2^U(-2, +3), i.e. -2 to +3 EV
-  around the automatic exposure (bright shots clip widely);
+  around the automatic exposure (bright shots clip widely); a ``data.frame_metering`` fraction
+  of samples meter the whole frame the crop is cut from rather than the crop, so a crop of sky
+  next to dark ground clips as it would in the shot (the drawn exposure shift still applies);
 - motion: a ``data.static_fraction`` of samples hold one frame of the shot still (zero motion,
   fresh noise every frame); the others move as the shot does (panning, scene motion).
 """
@@ -33,7 +35,13 @@ from vs_vhdr.data.config import DataConfig
 from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.imaging import masks
 from vs_vhdr.imaging.capture import CaptureSettings, capture, sample_capture_settings
-from vs_vhdr.imaging.exposure import ExposureRule, expose, parse_exposure
+from vs_vhdr.imaging.exposure import (
+    ExposureRule,
+    auto_exposure,
+    expose,
+    luminance,
+    parse_exposure,
+)
 from vs_vhdr.imaging.noise import noise_preset
 from vs_vhdr.scenes.base import Shot
 
@@ -157,6 +165,11 @@ class SimulatedClips(Dataset[dict[str, Any]]):
         source = c.masks[int(rng.choice(len(c.masks), p=weights / weights.sum()))]
         mask, mask_info = self._mask(source, rng)
         settings = self._settings(rng, hdr)
+        metering = "crop" if settings.exposure is None else "fixed"
+        if c.frame_metering > 0 and settings.exposure is None and rng.random() < c.frame_metering:
+            whole = shot.frames(start, 1)  # the uncropped frame, as a camera meters it
+            scale = auto_exposure(luminance(whole), settings.exposure_rule)
+            settings, metering = replace(settings, exposure=scale), "frame"
         raw, record = capture(
             hdr, mask, settings, source={"shot": shot.name, "start": start, "static": static}
         )
@@ -174,6 +187,7 @@ class SimulatedClips(Dataset[dict[str, Any]]):
             "start": start,
             "crop": list(crop),
             "static": static,
+            "metering": metering,
             "mask": mask_info,
             "record": record.to_dict(),
         }
@@ -238,11 +252,11 @@ class SimulatedClips(Dataset[dict[str, Any]]):
 
 
 def check_data_config(config: DataConfig) -> None:
-    """Check ``noise``, ``exposure`` and ``static_fraction`` before any sample is drawn."""
-    if not 0.0 <= config.static_fraction <= 1.0:
-        raise InvalidArgumentError(
-            f"data.static_fraction={config.static_fraction!r}; expected a fraction in [0, 1]"
-        )
+    """Check ``noise``, ``exposure`` and the fractions before any sample is drawn."""
+    for key in ("static_fraction", "frame_metering"):
+        value = getattr(config, key)
+        if not 0.0 <= value <= 1.0:
+            raise InvalidArgumentError(f"data.{key}={value!r}; expected a fraction in [0, 1]")
     if config.noise != "random":
         noise_preset(config.noise)
     if config.exposure != "random":
