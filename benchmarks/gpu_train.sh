@@ -48,7 +48,8 @@ for override in $EXTRA; do init_args+=(--set "$override"); done
     --set run.export_dtype=float16 --set run.progress=false --set run.checkpoint_every=1000 \
     --set run.val_every=1000 --set run.log_every=50 "${init_args[@]}" 2>&1 | tail -n 40
 status=${PIPESTATUS[0]}
-for f in weights.safetensors checkpoint.pt train.csv val.csv run.json config.toml curves.png split.json; do
+# The JSONL logs (not the CSVs made from them) travel back, so a RESUMEd run keeps its history.
+for f in weights.safetensors checkpoint.pt train.jsonl val.jsonl run.json config.toml curves.png split.json; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" "$OUT/$f"
 done
 ls -la "$OUT"
