@@ -9,7 +9,8 @@ luminance at 0.18) and 2 stops brighter (clipped highlights): 72 clips of ``--fr
 ``--size`` pixels (16 of 256×256 by default). ``--quick`` runs a fixed subset of 4 clips that
 still covers every scene, mask, motion, noise level and exposure (smoke tests).
 
-Every model runs through the engine (``vs_vhdr.engine.Reconstructor``, window 8, CPU) on the same
+Every model runs through the engine (``vs_vhdr.engine.Reconstructor``, window 8, CPU; ``--overlap``
+sets the frames consecutive windows share, 4 by default) on the same
 raw frames as the naive baseline (``vs_vhdr.metrics.naive_reconstruct``). The row
 ``-m front end`` is the fixed, parameter-free part of the ``-m`` models alone
 (``vs_vhdr.nets.conditioning``): what their learned layers add is the difference to it.
@@ -167,9 +168,12 @@ def simulate_clips(frames: int, size: tuple[int, int], quick: bool = False) -> d
     return {spec.name: simulate_clip(spec, frames, size) for spec in clip_specs(quick)}
 
 
-def reconstruct(model: str, raw: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Every frame of ``raw`` (``T×H×W``) through the engine: ``T×H×W×3`` linear HDR."""
-    engine = Reconstructor(EngineOptions(model=model, device="cpu"), mask)
+def reconstruct(
+    model: str, raw: np.ndarray, mask: np.ndarray, overlap: int | None = None
+) -> np.ndarray:
+    """Every frame of ``raw`` (``T×H×W``) through the engine (window 8, ``overlap`` frames shared
+    by consecutive windows, None = the engine's default 4): ``T×H×W×3`` linear HDR."""
+    engine = Reconstructor(EngineOptions(model=model, device="cpu", overlap=overlap), mask)
     count = raw.shape[0]
     return np.stack([engine.output_frame(n, count, lambda i: raw[i]) for n in range(count)])
 
@@ -242,6 +246,7 @@ def evaluate(
     *,
     quick: bool = False,
     progress: bool = False,
+    overlap: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, np.ndarray] | None]:
     """Rows (one per clip) of every method's metrics, and frames of the worst clip.
 
@@ -262,7 +267,7 @@ def evaluate(
             FRONT_END: front_end_only(clip.raw, clip.mask),
         }
         for model in models:
-            outputs[model] = reconstruct(model, clip.raw, clip.mask)
+            outputs[model] = reconstruct(model, clip.raw, clip.mask, overlap)
         methods = clip_metrics(outputs, clip.gt, clip.motion)
         base = methods[BASELINE]
         for name, values in methods.items():
@@ -341,7 +346,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Held-out robustness suite ({len(report['clips'])} clips of {report['frames']} frames "
         f"of {report['size']}; {', '.join(s.split(':')[-1] for s in report['scenes'])}; "
-        f"{report['machine']}; {report['seconds']:.0f} s). Overshoot: share of pixels whose "
+        f"{report['machine']}; engine window 8, overlap {report['overlap']}; "
+        f"{report['seconds']:.0f} s). Overshoot: share of pixels whose "
         "luminance is above 2× the truth's. Temporal ratio: exact-motion temporal error over "
         "the baseline's.",
         "",
@@ -410,16 +416,18 @@ def run_suite(
     *,
     quick: bool = False,
     progress: bool = False,
+    overlap: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate, write ``OUT.md``, ``OUT.json``, ``OUT-worst.png``; return the report."""
     start = time.perf_counter()
-    rows, worst = evaluate(models, frames, size, quick=quick, progress=progress)
+    rows, worst = evaluate(models, frames, size, quick=quick, progress=progress, overlap=overlap)
     methods = [FRONT_END, *models]
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "frames": frames,
         "size": f"{size[0]}x{size[1]}",
         "quick": quick,
+        "overlap": EngineOptions(overlap=overlap).overlap,
         "scenes": sorted({row["scene"] for row in rows}, key=HELDOUT_SCENES.index),
         "overshoot": f"luminance > {OVERSHOOT_FACTOR:g}× max(truth, {OVERSHOOT_FLOOR:g})",
         "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
@@ -451,12 +459,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--size", default="256x256", help="HxW of every clip")
     parser.add_argument("--quick", action="store_true", help="4 clips covering every factor")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/heldout"))
+    parser.add_argument(
+        "--overlap",
+        type=int,
+        default=None,
+        help="frames shared by consecutive engine windows (default: the engine's, 4 of 8)",
+    )
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))
     if len(size) != 2 or min(size) < 8 or args.frames < 2:
         parser.error(f"--size {args.size} --frames {args.frames}: expected HxW >= 8x8, >= 2 frames")
     report = run_suite(
-        args.models, args.frames, (size[0], size[1]), args.out, quick=args.quick, progress=True
+        args.models,
+        args.frames,
+        (size[0], size[1]),
+        args.out,
+        quick=args.quick,
+        progress=True,
+        overlap=args.overlap,
     )
     print(to_markdown(report))
 

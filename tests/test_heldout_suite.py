@@ -62,6 +62,7 @@ def test_quick_suite_writes_the_report(tmp_path: Path) -> None:
     suite.main(["--quick", "--models", "--frames", "3", "--size", "24x32", "--out", str(out)])
     report = json.loads(out.with_suffix(".json").read_text())
     assert report["schema"] == suite.SCHEMA and report["quick"] is True
+    assert report["overlap"] == 4 and "window 8, overlap 4" in out.with_suffix(".md").read_text()
     assert report["methods"] == [suite.FRONT_END] and len(report["clips"]) == 4
     for row in report["clips"]:
         assert {"clip", "scene", "motion", "mask", "noise", "exposure_stops"} <= set(row)
@@ -89,3 +90,13 @@ def test_quick_suite_writes_the_report(tmp_path: Path) -> None:
     png = tmp_path / report["worst_png"]["path"]
     image = cv2.imread(str(png))
     assert image is not None and image.shape == (24, 4 * 32, 3)
+
+
+def test_overlap_changes_which_windows_blend_into_a_frame() -> None:
+    """``--overlap`` reaches the engine: with 10 frames, overlap 4 and 7 cut different windows."""
+    clip = suite.simulate_clip(suite.clip_specs(quick=True)[0], 10, (16, 16))
+    default = suite.reconstruct("pmunet", clip.raw, clip.mask)
+    dense = suite.reconstruct("pmunet", clip.raw, clip.mask, overlap=7)
+    assert default.shape == dense.shape == (10, 16, 16, 3)
+    np.testing.assert_array_equal(default, suite.reconstruct("pmunet", clip.raw, clip.mask, 4))
+    assert not np.allclose(default, dense)
