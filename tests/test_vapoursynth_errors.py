@@ -116,6 +116,10 @@ CASES = {
         lambda e: (blank(), {"mask_file": e["mask"], "window": 0}),
         "window=0; expected an int >= 1",
     ),
+    "overlap": (
+        lambda e: (blank(), {"mask_file": e["mask"], "window": 4, "overlap": 4}),
+        "overlap=4; expected an int in [0, window=4)",
+    ),
     "cfa": (lambda e: (blank(), {"mask_file": e["mask"], "cfa": "RGBG"}), "RGBG"),
     "device": (lambda e: (blank(), {"mask_file": e["mask"], "device": "tpu"}), "device='tpu'"),
     "precision": (

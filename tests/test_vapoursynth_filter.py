@@ -220,3 +220,17 @@ def test_weights_below_the_baseline_are_reported_in_the_log(data, tmp_path: Path
         vs.core.remove_log_handler(handle)
     warnings = [text for kind, text in messages if kind == vs.MESSAGE_TYPE_WARNING]
     assert any("below the naive baseline" in text for text in warnings), messages
+
+
+def test_overlap_reaches_the_engine(weights, data):
+    """``overlap`` picks the windows blended into each frame, as in the engine; -1 is the
+    default (window // 2)."""
+    raw, mask = data
+    clip = gray_clip(raw)
+    kwargs = {"mask": gray_clip(mask[None]), "model": weights, "window": WINDOW}
+    dense = render(vs.core.vhdr.Reconstruct(clip, overlap=3, **kwargs))
+    assert np.array_equal(dense, engine_output(weights, raw, mask, overlap=3))
+    default = render(vs.core.vhdr.Reconstruct(clip, **kwargs))
+    assert np.array_equal(default, render(vs.core.vhdr.Reconstruct(clip, overlap=-1, **kwargs)))
+    assert np.array_equal(default, engine_output(weights, raw, mask, overlap=WINDOW // 2))
+    assert not np.array_equal(dense, default)

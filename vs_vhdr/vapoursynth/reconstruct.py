@@ -41,6 +41,7 @@ def reconstruct(
     cfa: str | None = None,
     white_level: int = 0,
     window: int = 8,
+    overlap: int = -1,
     tile: int = 0,
     device: str = "auto",
     precision: str = "auto",
@@ -63,6 +64,9 @@ def reconstruct(
         white_level: integer raw value of saturation in DN (0: the camera's, else the format's
             maximum); values above it are clipped to 1. Must be 0 for ``GRAYS``.
         window: frames per network pass.
+        overlap: frames shared by consecutive windows, blended (-1: ``window // 2``). More
+            overlap costs more network passes and flickers less (``models/pmunet.md``: 6 of 8
+            takes twice the default's passes).
         tile: spatial tile size in pixels (0: whole frames).
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto``, ``fp32``, ``bf16`` or ``fp16``.
@@ -91,6 +95,7 @@ def reconstruct(
             model=model,
             cfa=_pick_cfa(from_props[1], source),
             window=window,
+            overlap=None if _as_int("overlap", overlap) == -1 else overlap,
             tile=tile,
             device=device,
             precision=precision,

@@ -147,7 +147,7 @@ VS_EXTERNAL_API(void) VapourSynthPluginInit2(VSPlugin *plugin, const VSPLUGINAPI
     vspapi->registerFunction("Reconstruct",
                              "clip:vnode;mask:vnode:opt;mask_file:data:opt;camera:data:opt;"
                              "model:data:opt;cfa:data:opt;white_level:int:opt;window:int:opt;"
-                             "tile:int:opt;device:data:opt;precision:data:opt;colorspace:data:opt;",
+                             "overlap:int:opt;tile:int:opt;device:data:opt;precision:data:opt;colorspace:data:opt;",
                              "clip:vnode;", call_python, (void *)&RECONSTRUCT, plugin);
     vspapi->registerFunction("RawSource",
                              "path:data;fpsnum:int:opt;fpsden:int:opt;black_level:float:opt;"
