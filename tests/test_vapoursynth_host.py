@@ -44,8 +44,8 @@ def test_namespace_autoloads_without_loadplugin_or_our_import(tmp_path):
     signature, imported, error = result.stdout.splitlines()
     assert signature == (
         "clip:vnode;mask:vnode:opt;mask_file:data:opt;camera:data:opt;model:data:opt;"
-        "cfa:data:opt;white_level:int:opt;window:int:opt;tile:int:opt;device:data:opt;"
-        "precision:data:opt;colorspace:data:opt;"
+        "cfa:data:opt;white_level:int:opt;window:int:opt;overlap:int:opt;tile:int:opt;"
+        "device:data:opt;precision:data:opt;colorspace:data:opt;"
     )
     assert imported == "False"  # the namespace exists before our package is imported
     assert error.startswith("vhdr.Reconstruct: clip has format RGBS; expected raw Bayer data")
