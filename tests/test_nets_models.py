@@ -236,3 +236,22 @@ def test_forward_rejects_integer_input() -> None:
     model = create_model("c3d", weights=False)
     with pytest.raises(InvalidArgumentError, match="floating"):
         model(torch.zeros(1, 3, 1, 4, 4, dtype=torch.int64))
+
+
+def test_pmunet_residual_bound_limits_the_learned_change() -> None:
+    """However large the head's output, the result stays within ``residual_bound`` of the base."""
+    for bound in (1.5, 4.0):
+        model = create_model("pmunet", weights=False, residual_bound=bound)
+        assert model.spec.kwargs == {"residual_bound": bound}
+        x = _input(model, 2, 16, 16)
+        with torch.no_grad():
+            base = model.conditioning.estimate(x).base
+            model.head.bias.fill_(100.0)
+            change = model(x) - base
+        assert change.max() <= bound + 1e-4 and change.min() > bound - 1e-3
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan"), True, "2"])
+def test_pmunet_rejects_bad_residual_bound(value: object) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"PMUNet: residual_bound=.*positive number"):
+        create_model("pmunet", weights=False, residual_bound=value)

@@ -172,3 +172,25 @@ def test_quality_warning_compares_validation_with_the_baseline(
 
 def test_quality_warning_for_random_weights() -> None:
     assert "no trained weights" in str(quality_warning(create_model("c3d", weights=False)))
+
+
+def test_pmunet_records_its_residual_bound(tmp_path: Path) -> None:
+    from vs_vhdr.nets.pmunet import PMUNet
+
+    save_weights(PMUNet(residual_bound=4.0), tmp_path / "b4.safetensors")
+    assert create_model(tmp_path / "b4.safetensors").residual_bound == 4.0
+    with pytest.raises(IncompatibleWeightsError, match="residual_bound"):
+        load_weights(tmp_path / "b4.safetensors", PMUNet(residual_bound=1.5))
+
+
+def test_pmunet_files_from_before_the_bound_was_recorded_load_at_1_5(tmp_path: Path) -> None:
+    from vs_vhdr.nets.pmunet import PMUNet
+
+    save_weights(PMUNet(residual_bound=1.5), tmp_path / "now.safetensors")
+    _rewrite(
+        tmp_path / "now.safetensors",
+        tmp_path / "old.safetensors",
+        lambda tensors, record: record.update(kwargs={}),
+    )
+    assert read_weights(tmp_path / "old.safetensors")[0].kwargs == {"residual_bound": 1.5}
+    assert create_model(tmp_path / "old.safetensors").residual_bound == 1.5

@@ -94,3 +94,45 @@ def test_time_limit_and_motion_weight_must_be_non_negative(override: str) -> Non
     key = override.split("=")[0]
     with pytest.raises(InvalidArgumentError, match=key.replace(".", r"\.")):
         load_config(None, [override])
+
+
+def test_model_arguments_build_the_network_and_take_init_tensors(tmp_path):
+    """A warm start into another constructor argument: pmunet's residual bound 1.5 -> 4.0."""
+    import torch
+
+    from vs_vhdr.nets import create_model, save_weights
+    from vs_vhdr.train.build import build_model
+
+    torch.manual_seed(0)
+    start = create_model("pmunet", weights=False, residual_bound=1.5)
+    save_weights(start, tmp_path / "start.safetensors")
+    config = load_config(
+        None,
+        [
+            "model.name=pmunet",
+            f"model.init={tmp_path / 'start.safetensors'}",
+            "model.arguments=residual_bound=4.0",
+        ],
+    )
+    assert config.model.arguments == ("residual_bound=4.0",)
+    model = build_model(config.model)
+    assert model.residual_bound == 4.0 and model.spec.kwargs == {"residual_bound": 4.0}
+    assert model.spec.weights_loaded
+    for (name, value), (_, expected) in zip(model.state_dict().items(), start.state_dict().items()):
+        assert torch.equal(value, expected), name
+    fresh = load_config(None, ["model.name=pmunet", 'model.arguments=["residual_bound=2"]'])
+    assert build_model(fresh.model).residual_bound == 2.0
+
+
+@pytest.mark.parametrize("item", ["residual_bound", "=4", "bound=[1, 2]", "2x=1"])
+def test_malformed_model_arguments_are_named(item):
+    with pytest.raises(InvalidArgumentError, match="model.arguments"):
+        load_config(None, [f'model.arguments=["{item}"]'])
+
+
+def test_model_arguments_the_network_refuses_are_named():
+    from vs_vhdr.train.build import build_model
+
+    config = load_config(None, ["model.name=pmunet", "model.arguments=residual_bound=-1"])
+    with pytest.raises(InvalidArgumentError, match="residual_bound=-1"):
+        build_model(config.model)

@@ -8,9 +8,11 @@ becomes 24 channels at half resolution. An encoder-decoder with two more ×2 dow
 (within frames, never across them) and additive skips follows; its bottleneck dilates in time
 (1, 2, 4) so that every output frame sees the whole window of 8 frames. The head's 12 channels
 are one 2×2 cell of 3 colours: the *residual*, added to the base in the log domain through
-``RESIDUAL_BOUND · tanh(r / RESIDUAL_BOUND)``, so the learned part can move the base by at most
-that many log units (×4.5) either way, and an untrained model (its head starts at zero)
-returns the base.
+``B · tanh(r / B)`` with ``B = residual_bound``, so the learned part can move the base by at most
+B log units either way, and an untrained model (its head starts at zero) returns the base.
+B is a constructor argument, recorded in weights files; weights published before it was one were
+trained at B = 1.5 (×4.5), which caps the recovery of highlights clipped in every mask sample:
+they need +2 to +4 log units over the base (``models/pmunet.md``).
 
 Cost: about 44 k multiply-adds (0.088 MFLOP) per pixel and frame in the learned layers, against
 C3DED-M's 0.63 MFLOP, plus the shared front end (``benchmarks/flops.py`` counts both).
@@ -21,10 +23,13 @@ Shape:
     reflection (zeros when too small) and the output cropped back.
 """
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from vs_vhdr.errors import InvalidArgumentError
 from vs_vhdr.nets.base import ModelSpec, VhdrNet, conv_layers, pad_to_multiple, receptive_field
 from vs_vhdr.nets.c3d import start_at_zero
 from vs_vhdr.nets.conditioning import LOG_SCALE, LogRatioConditioning, widen_receptive_field
@@ -36,7 +41,7 @@ WIDTHS = (32, 64, 96)
 BOTTLENECK_TIME_DILATIONS = (1, 2, 4)
 """Temporal dilations of the 3×3×3 convolutions at 1/8 resolution (reach ±7 frames)."""
 RESIDUAL_BOUND = 1.5
-"""Largest change (log units) the learned layers may make to the base."""
+"""Default largest change (log units) the learned layers may make to the base."""
 SPATIAL_MULTIPLE = 8
 """Packing (×2) and two down-samplings (×2 each)."""
 
@@ -58,8 +63,18 @@ def _conv(
 class PMUNet(VhdrNet):
     """Packed-mosaic 3D U-Net; see the module doc. Registered as ``pmunet``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, residual_bound: float = RESIDUAL_BOUND) -> None:
+        """``residual_bound``: largest change (log units, > 0) the learned layers may make."""
         super().__init__()
+        if (
+            isinstance(residual_bound, bool)
+            or not isinstance(residual_bound, int | float)
+            or not 0 < residual_bound < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"PMUNet: residual_bound={residual_bound!r}; expected a positive number of log units"
+            )
+        self.residual_bound = float(residual_bound)
         w1, w2, w3 = WIDTHS
         self.conditioning = LogRatioConditioning()
         self.encode1 = nn.ModuleList(
@@ -85,7 +100,7 @@ class PMUNet(VhdrNet):
             in_channels=6,
             receptive_field=widen_receptive_field(self._packed_field()),
             spatial_multiple=SPATIAL_MULTIPLE,
-            kwargs={},
+            kwargs={"residual_bound": self.residual_bound},
         )
 
     def _packed_field(self) -> tuple[int, int, int]:
@@ -117,7 +132,8 @@ class PMUNet(VhdrNet):
         y = F.relu(self.decode2(F.relu(self.up3(deep)) + skip2))
         y = F.relu(self.decode1(F.relu(self.up2(y)) + skip1))
         residual = _unpack(self.head(y))[..., :height, :width].float()
-        out = base + RESIDUAL_BOUND * torch.tanh(residual / RESIDUAL_BOUND)
+        bound = self.residual_bound
+        out = base + bound * torch.tanh(residual / bound)
         return out.to(x.dtype)
 
     @staticmethod

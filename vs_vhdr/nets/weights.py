@@ -43,6 +43,9 @@ SHIPPED_DIRS = (
     Path(vs_vhdr.__file__).resolve().parent.parent / "models",
 )
 """Where shipped weights are looked for: installed package data, then the source tree."""
+ARGUMENTS_BEFORE_RECORDED: dict[str, dict[str, Any]] = {"pmunet": {"residual_bound": 1.5}}
+"""Constructor arguments an architecture gained after weights were published, with the value
+every older file was trained at; a record without them reads as having these values."""
 
 
 @dataclass(frozen=True)
@@ -258,8 +261,14 @@ def _parse_record(text: str, file: Path) -> WeightsRecord:
             f"load_weights: {file} has record schema {found!r}; expected {SCHEMA!r}"
         )
     try:
-        return WeightsRecord(**data)
+        record = WeightsRecord(**data)
     except TypeError as error:
         raise IncompatibleWeightsError(
             f"load_weights: {file} has an incomplete {SCHEMA} record ({error})"
         ) from None
+    if not isinstance(record.kwargs, dict):
+        raise IncompatibleWeightsError(
+            f"load_weights: {file} records kwargs={record.kwargs!r}; expected an object"
+        )
+    older = ARGUMENTS_BEFORE_RECORDED.get(record.architecture, {})
+    return replace(record, kwargs={**older, **record.kwargs})

@@ -5,7 +5,9 @@ order, i.e. layers 1-9 of C3DED (its encoder and dilated bottleneck, Table 3) an
 C3D/DC3D, keep their weights; only the rest is trained.
 """
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -13,21 +15,25 @@ from vs_vhdr.errors import IncompatibleWeightsError, InvalidArgumentError
 from vs_vhdr.losses import VHDRLoss
 from vs_vhdr.nets.base import ModelSpec, conv_layers
 from vs_vhdr.plugins import get_host
-from vs_vhdr.train.config import LossConfig, ModelConfig
+from vs_vhdr.train.config import LossConfig, ModelConfig, model_arguments
 
 
 def build_model(config: ModelConfig) -> nn.Module:
     """A random-initialised ``config.name``, or the weights ``config.init`` (name or file).
 
     Names resolve through the plugins (``vs_vhdr.plugins.get_host``), so plugin models train too.
+    With ``config.arguments`` the network is built with those constructor arguments and ``init``'s
+    tensors are loaded into it (a warm start across, e.g., another ``residual_bound``).
 
     Raises:
         UnknownNameError: the name is not registered.
-        IncompatibleWeightsError: ``init`` holds another architecture than ``name``.
+        IncompatibleWeightsError: ``init`` holds another architecture than ``name``, or tensors
+            that do not fit the network built with ``arguments``.
     """
     host = get_host()
+    arguments = model_arguments(config)
     if not config.init:
-        model = host.create_model(config.name, weights=False)
+        model = host.create_model(config.name, weights=False, **arguments)
     elif config.init in host.model_registry:
         model = host.create_model(config.init)
         if not spec_of(model).weights_loaded:
@@ -47,8 +53,27 @@ def build_model(config: ModelConfig) -> nn.Module:
             f"train: model.init={config.init!r} holds a {name!r} network but model.name is "
             f"{config.name!r}; set model.name={name!r}"
         )
+    if config.init and arguments:
+        model = _with_arguments(model, config.name, arguments)
     if config.freeze_encoder:
         freeze_encoder(model)
+    return model
+
+
+def _with_arguments(source: nn.Module, name: str, arguments: dict[str, Any]) -> nn.Module:
+    """A ``name`` network built with ``arguments``, holding ``source``'s tensors."""
+    model = get_host().create_model(name, weights=False, **arguments)
+    try:
+        model.load_state_dict(source.state_dict())
+    except RuntimeError as error:
+        raise IncompatibleWeightsError(
+            f"train: model.init's tensors do not fit {name} built with model.arguments="
+            f"{arguments} ({str(error).splitlines()[0]})"
+        ) from None
+    spec = replace(
+        spec_of(model), weights_loaded=True, weights_source=spec_of(source).weights_source
+    )
+    setattr(model, "spec", spec)  # noqa: B010
     return model
 
 

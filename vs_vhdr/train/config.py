@@ -31,6 +31,9 @@ class ModelConfig:
     """Registered model name (``c3d``, ``dc3d``, ``c3ded``, ``-m`` variants, plugin models)."""
     init: str = ""
     """Weights to start from: a registered name with weights or a weights file; empty = random."""
+    arguments: tuple[str, ...] = ()
+    """Constructor arguments as ``name=value`` (a TOML value), e.g. ``["residual_bound=4.0"]``
+    for ``pmunet``; with ``init``, its weights are loaded into the network built with them."""
     freeze_encoder: bool = False
     """Keep the encoder's parameters fixed (fine-tuning); see docs/training.md for which layers."""
 
@@ -203,6 +206,12 @@ def validate(config: TrainConfig) -> None:
     """Range checks that no type can express; raises ``InvalidArgumentError``."""
     d, o, r, loss = config.data, config.optim, config.run, config.loss
     checks = [
+        (
+            all(_argument(item) is not None for item in config.model.arguments),
+            "model.arguments",
+            config.model.arguments,
+            "name=value strings (value a TOML number, bool or quoted string)",
+        ),
         (d.frames >= 2, "data.frames", d.frames, "an integer >= 2"),
         (d.crop >= 4 and d.crop % 2 == 0, "data.crop", d.crop, "an even integer >= 4"),
         (d.samples >= 1, "data.samples", d.samples, "an integer >= 1"),
@@ -260,6 +269,31 @@ def validate(config: TrainConfig) -> None:
     for ok, key, value, expected in checks:
         if not ok:
             raise InvalidArgumentError(f"train config: {key}={value!r}; expected {expected}")
+
+
+def model_arguments(config: ModelConfig) -> dict[str, Any]:
+    """``model.arguments`` as constructor keyword arguments, e.g. ``{"residual_bound": 4.0}``."""
+    arguments = {}
+    for item in config.arguments:
+        pair = _argument(item)
+        if pair is None:
+            raise InvalidArgumentError(
+                f"train config: model.arguments item {item!r}; expected name=value"
+            )
+        arguments[pair[0]] = pair[1]
+    return arguments
+
+
+def _argument(item: str) -> tuple[str, Any] | None:
+    """``name=value`` → ``(name, value)`` with a TOML scalar value; None when malformed."""
+    name, sep, text = item.partition("=")
+    if not sep or not name.strip().isidentifier():
+        return None
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return None
+    return (name.strip(), value) if isinstance(value, bool | int | float | str) else None
 
 
 def _check_key(section: str, name: str) -> None:
