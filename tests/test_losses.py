@@ -270,3 +270,39 @@ def test_motion_temporal_loss_ignores_unknown_motion_and_checks_shapes() -> None
     assert float(motion_temporal_loss(clip * 2, clip, motion, unknown)) == 0.0
     with pytest.raises(InvalidArgumentError, match="warp_by_motion: motion has shape"):
         motion_temporal_loss(clip, clip, motion[:, :2])
+
+
+def test_pu21_loss_matches_the_metric_and_weighs_highlights() -> None:
+    """Per pixel it is |ΔPU21| / 256 of luminance (the PU21-PSNR metric's units), so a stop of
+    error costs 10x more at 2000 cd/m² than at 0.1 cd/m²; colour at equal luminance is free."""
+    from vs_vhdr.losses import pu21_loss
+    from vs_vhdr.metrics.pu21 import pu21_frame
+    from vs_vhdr.units import to_log
+
+    for level in (0.05, 20.0):
+        truth = torch.full((1, 3, 1, 1, 1), level)
+        expected = (
+            abs(
+                float(pu21_frame(torch.full((3,), 2 * level)) - pu21_frame(torch.full((3,), level)))
+            )
+            / 256
+        )
+        assert float(pu21_loss(to_log(2 * truth), to_log(truth))) == pytest.approx(
+            expected, rel=1e-4
+        )
+    shadow = float(
+        pu21_loss(
+            to_log(torch.full((1, 3, 1, 1, 1), 0.002)), to_log(torch.full((1, 3, 1, 1, 1), 0.001))
+        )
+    )
+    highlight = float(
+        pu21_loss(
+            to_log(torch.full((1, 3, 1, 1, 1), 40.0)), to_log(torch.full((1, 3, 1, 1, 1), 20.0))
+        )
+    )
+    assert highlight > 10 * shadow
+    grey = torch.full((1, 3, 1, 1, 1), 1.0)
+    tinted = torch.tensor([1.0 + 0.0722 / 0.2126, 1.0, 0.0]).view(1, 3, 1, 1, 1)
+    assert float(pu21_loss(to_log(tinted), to_log(grey))) == pytest.approx(0.0, abs=1e-5)
+    with pytest.raises(InvalidArgumentError, match="pu21_loss"):
+        pu21_loss(torch.zeros(1, 1, 1, 2, 2), torch.zeros(1, 1, 1, 2, 2))

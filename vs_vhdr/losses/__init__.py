@@ -7,6 +7,7 @@ from vs_vhdr.losses.combined import LAMBDAS, VHDRLoss, vhdr_loss
 from vs_vhdr.losses.l1 import L1Loss, l1_loss
 from vs_vhdr.losses.motion import motion_temporal_loss, warp_by_motion
 from vs_vhdr.losses.perceptual import DEFAULT_LAYERS, VGG16_LAYERS, VGG16Features, VGGLoss, vgg_loss
+from vs_vhdr.losses.pu21 import pu21_loss, pu21_luminance
 from vs_vhdr.losses.temporal import (
     TAU,
     LongTermLoss,
@@ -30,6 +31,8 @@ __all__ = [
     "l1_loss",
     "long_term_loss",
     "motion_temporal_loss",
+    "pu21_loss",
+    "pu21_luminance",
     "short_term_loss",
     "vgg_loss",
     "vhdr_loss",

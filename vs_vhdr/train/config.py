@@ -57,6 +57,9 @@ class LossConfig:
     motion: float = 0.0
     """Weight of the exact-motion temporal loss (``vs_vhdr.losses.motion``, beyond the paper):
     frame-to-frame change along the simulator's known motion against the truth's; 0 = off."""
+    pu21: float = 0.0
+    """Weight of the PU21 content loss (``vs_vhdr.losses.pu21``, beyond the paper): L1 of PU21
+    luminance / 256, the units of the PU21-PSNR metric, which weigh highlights; 0 = off."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,12 @@ def validate(config: TrainConfig) -> None:
             loss.motion >= 0 and math.isfinite(loss.motion),
             "loss.motion",
             loss.motion,
+            "a number >= 0",
+        ),
+        (
+            loss.pu21 >= 0 and math.isfinite(loss.pu21),
+            "loss.pu21",
+            loss.pu21,
             "a number >= 0",
         ),
         (o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "a positive number"),

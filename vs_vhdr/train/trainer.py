@@ -30,6 +30,7 @@ from tqdm import tqdm
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, VhdrError
 from vs_vhdr.io.atomic import write_text_atomic
 from vs_vhdr.losses.motion import motion_temporal_loss
+from vs_vhdr.losses.pu21 import pu21_loss
 from vs_vhdr.nets import prepare_input
 from vs_vhdr.train import checkpoint, distributed, validation
 from vs_vhdr.train.build import build_loss, build_model, spec_of
@@ -269,6 +270,9 @@ class _Run:
                 batch["motion_valid"].to(device, non_blocking=True),
             )
             terms["loss"] = terms["loss"] + self.config.loss.motion * terms["motion"]
+        if self.config.loss.pu21 > 0:
+            terms["pu21"] = pu21_loss(output.float(), to_log(gt))
+            terms["loss"] = terms["loss"] + self.config.loss.pu21 * terms["pu21"]
         loss = terms["loss"]
         if distributed.any_rank(self.ctx, not bool(torch.isfinite(loss).item())):
             raise TrainingDivergedError(
