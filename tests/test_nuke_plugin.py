@@ -84,9 +84,10 @@ def make_gizmo(nuke: ModuleType, tmp_path: Path, weights: Path, **knobs: object)
 
 
 def engine_frames(
-    weights: Path, mask: np.ndarray, plate: dict[int, np.ndarray]
+    weights: Path, mask: np.ndarray, plate: dict[int, np.ndarray], overlap: int | None = None
 ) -> list[np.ndarray]:
-    engine = Reconstructor(EngineOptions(model=str(weights), window=WINDOW, device="cpu"), mask)
+    options = EngineOptions(model=str(weights), window=WINDOW, device="cpu", overlap=overlap)
+    engine = Reconstructor(options, mask)
     raw = [plate[n] for n in sorted(plate)]
     return [engine.output_frame(i, len(raw), lambda j: raw[j]) for i in range(len(raw))]
 
@@ -137,6 +138,22 @@ def test_button_renders_reconstructs_and_reads_back(
         "vhdr_HDRReconstruct",
     )
     expected = engine_frames(weights, mask, plate)
+    for i, n in enumerate(range(FIRST, LAST + 1)):
+        got = read_exr(format_frame(str(tmp_path / "out" / "hdr.####.exr"), n))
+        np.testing.assert_allclose(got, expected[i], rtol=1e-5, atol=1e-6)
+
+
+def test_overlap_knob_reaches_the_engine(
+    nuke: ModuleType, tmp_path: Path, weights: Path, plate: dict[int, np.ndarray]
+) -> None:
+    """The in-process backend blends windows sharing ``overlap`` frames, as the engine does."""
+    _, mask = make_gizmo(nuke, tmp_path, weights, backend="in-process", overlap=3)
+    nuke.renderer = render_plate(plate)
+    importlib.import_module("vhdr_nuke.route_b").on_button()
+    assert messages(nuke) == []
+    expected = engine_frames(weights, mask, plate, overlap=3)
+    default = engine_frames(weights, mask, plate)
+    assert any(not np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(expected, default))
     for i, n in enumerate(range(FIRST, LAST + 1)):
         got = read_exr(format_frame(str(tmp_path / "out" / "hdr.####.exr"), n))
         np.testing.assert_allclose(got, expected[i], rtol=1e-5, atol=1e-6)
@@ -196,6 +213,7 @@ def test_frame_server_backend_gives_single_window_frames(
         ({}, False, "has no input"),
         ({"output": "/tmp/hdr.exr"}, True, "frame field"),
         ({"window": 0}, True, "window=0"),
+        ({"overlap": 4}, True, "overlap=4"),
     ],
 )
 def test_errors_become_messages(

@@ -48,6 +48,8 @@ class Job:
         output: EXR pattern of the HDR frames to write.
         model, cfa, window, tile, device, precision: ``EngineOptions`` (the server backend uses
             the server's own device and precision, and runs whole frames).
+        overlap: frames shared by consecutive windows, blended (in-process backend; -1 means
+            ``window // 2``). The server backend runs one centred window per frame instead.
         mask_file, camera: exactly one mask source.
         colorspace: output space (``auto``, ``acescg``, ``aces2065-1``, ``rec709``, ``camera``).
         colour_file: a DNG of the shot or a JSON of DNG colour fields (the camera's matrices).
@@ -65,6 +67,7 @@ class Job:
     cfa: str = "RGGB"
     window: int = 8
     tile: int = 0
+    overlap: int = -1
     device: str = "auto"
     precision: str = "auto"
     socket: str | None = None
@@ -85,6 +88,11 @@ class Job:
             value = getattr(self, name)
             if not isinstance(value, int) or value < low:
                 raise InvalidArgumentError(f"vhdr node: {name}={value!r}; expected an int >= {low}")
+        if not isinstance(self.overlap, int) or not -1 <= self.overlap < self.window:
+            raise InvalidArgumentError(
+                f"vhdr node: overlap={self.overlap!r}; expected -1 (window // 2) or an int in "
+                f"[0, window={self.window})"
+            )
         if not self.output:
             raise InvalidArgumentError("vhdr node: output is empty; expected an EXR pattern")
         format_frame(self.output, self.first)  # refuses a pattern without a frame field
@@ -181,6 +189,7 @@ def _in_process(
         model=job.model,
         cfa=job.cfa,
         window=job.window,
+        overlap=None if job.overlap == -1 else job.overlap,
         tile=job.tile,
         device=job.device,
         precision=job.precision,

@@ -67,6 +67,14 @@ RECONSTRUCT_KNOBS: tuple[KnobDef, ...] = (
     ),
     KnobDef("window", INT, "window", "8", tooltip="frames per network pass"),
     KnobDef("tile", INT, "tile", "0", tooltip="tile size in pixels; 0: whole frames"),
+    KnobDef(
+        "overlap",
+        INT,
+        "overlap",
+        "-1",
+        tooltip="frames shared by consecutive windows, blended (in-process); -1: window/2. "
+        "More flickers less and costs more network passes",
+    ),
     KnobDef("device", ENUM, "device", items=DEVICES),
     KnobDef("precision", ENUM, "precision", items=PRECISIONS),
     KnobDef("backend", ENUM, "run with", items=BACKENDS),

@@ -68,6 +68,7 @@ def job_from_node(node: nuke.Node, raw_pattern: str) -> Job:
         cfa=_text(node, "cfa"),
         window=int(node["window"].value()),
         tile=int(node["tile"].value()),
+        overlap=int(node["overlap"].value()),
         device=_text(node, "device"),
         precision=_text(node, "precision"),
         socket=_text(node, "socket") or None,
