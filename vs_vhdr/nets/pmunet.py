@@ -11,8 +11,8 @@ are one 2×2 cell of 3 colours: the *residual*, added to the base in the log dom
 ``B · tanh(r / B)`` with ``B = residual_bound``, so the learned part can move the base by at most
 B log units either way, and an untrained model (its head starts at zero) returns the base.
 B is a constructor argument, recorded in weights files; weights published before it was one were
-trained at B = 1.5 (×4.5), which caps the recovery of highlights clipped in every mask sample:
-they need +2 to +4 log units over the base (``models/pmunet.md``).
+trained at B = 1.5 (×4.5), which limits the recovery of highlights clipped in every mask
+sample, where most of the error is (``benchmarks/error_by_luminance.py``, ``models/pmunet.md``).
 
 Cost: about 44 k multiply-adds (0.088 MFLOP) per pixel and frame in the learned layers, against
 C3DED-M's 0.63 MFLOP, plus the shared front end (``benchmarks/flops.py`` counts both).
