@@ -22,7 +22,9 @@ from vs_vhdr.losses import (
     l1,
     l1_loss,
     long_term_loss,
+    overshoot,
     perceptual,
+    pu21,
     short_term_loss,
     temporal,
     vhdr_loss,
@@ -223,7 +225,7 @@ def test_gradients_are_correct(tmp_path: Path) -> None:
     assert torch.autograd.gradcheck(lambda p: total(p, target)["loss"], (pred,))
 
 
-@pytest.mark.parametrize("module", [l1, temporal, perceptual, combined])
+@pytest.mark.parametrize("module", [l1, temporal, perceptual, combined, pu21, overshoot])
 def test_docstring_examples_run(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -306,3 +308,31 @@ def test_pu21_loss_matches_the_metric_and_weighs_highlights() -> None:
     assert float(pu21_loss(to_log(tinted), to_log(grey))) == pytest.approx(0.0, abs=1e-5)
     with pytest.raises(InvalidArgumentError, match="pu21_loss"):
         pu21_loss(torch.zeros(1, 1, 1, 2, 2), torch.zeros(1, 1, 1, 2, 2))
+
+
+def test_overshoot_loss_charges_only_luminance_above_the_ratio() -> None:
+    """Per pixel it is the log luminance above 1.5× the truth's: 3× the truth costs log 2, 1.4×
+    and anything darker cost nothing, truth below PU21's black counts as it, and the gradient
+    only pushes the prediction down."""
+    from vs_vhdr.losses import OVERSHOOT_RATIO, overshoot_loss
+    from vs_vhdr.units import to_log
+
+    truth = torch.full((1, 3, 1, 1, 2), 2.0)
+    triple = to_log(torch.tensor([6.0, 2.8]).expand(1, 3, 1, 1, 2)).requires_grad_()
+    loss = overshoot_loss(triple, to_log(truth))
+    assert OVERSHOOT_RATIO == 1.5
+    assert float(loss.detach()) == pytest.approx(math.log(2) / 2, rel=1e-3)
+    loss.backward()
+    grad = triple.grad
+    assert grad is not None and (grad[..., 0] > 0).all() and (grad[..., 1] == 0).all()
+    assert float(overshoot_loss(to_log(truth / 10), to_log(truth))) == 0.0
+    black = torch.zeros(1, 3, 1, 1, 1)
+    assert float(overshoot_loss(to_log(black + 1e-5), to_log(black))) == 0.0
+    assert float(overshoot_loss(to_log(black + 3e-4), to_log(black))) == pytest.approx(
+        math.log(3e-4 / 5e-5 / 1.5), rel=1e-2
+    )
+    assert float(overshoot_loss(to_log(3 * truth), to_log(truth), ratio=4.0)) == 0.0
+    with pytest.raises(InvalidArgumentError, match="overshoot_loss: ratio=0.5"):
+        overshoot_loss(to_log(truth), to_log(truth), ratio=0.5)
+    with pytest.raises(InvalidArgumentError, match="overshoot_loss"):
+        overshoot_loss(torch.zeros(1, 1, 1, 2, 2), torch.zeros(1, 1, 1, 2, 2))

@@ -89,8 +89,18 @@ def test_unreadable_files(tmp_path):
         load_config(bad)
 
 
-@pytest.mark.parametrize("override", ["run.time_limit_s=-1", "loss.motion=-0.5", "loss.motion=inf"])
-def test_time_limit_and_motion_weight_must_be_non_negative(override: str) -> None:
+@pytest.mark.parametrize(
+    "override",
+    [
+        "run.time_limit_s=-1",
+        "loss.motion=-0.5",
+        "loss.motion=inf",
+        "loss.pu21=-1",
+        "loss.overshoot=-1",
+        "loss.overshoot=nan",
+    ],
+)
+def test_time_limit_and_loss_weights_must_be_non_negative(override: str) -> None:
     key = override.split("=")[0]
     with pytest.raises(InvalidArgumentError, match=key.replace(".", r"\.")):
         load_config(None, [override])

@@ -176,14 +176,15 @@ def test_full_disk_stops_training_and_keeps_the_last_checkpoint(env, tmp_path):
     assert result.finished and [s for s, _ in losses(run)] == list(range(1, 21))
 
 
-def test_exact_motion_and_pu21_losses_and_time_limit(env, tmp_path):
-    """``loss.motion`` and ``loss.pu21`` add the exact-motion temporal term and the PU21 content
-    term to every step's loss (logged as ``motion`` and ``pu21``); ``run.time_limit_s`` stops early with a checkpoint and exported weights that
-    ``--resume`` continues from."""
+def test_exact_motion_pu21_and_overshoot_losses_and_time_limit(env, tmp_path):
+    """``loss.motion``, ``loss.pu21`` and ``loss.overshoot`` add the exact-motion temporal term,
+    the PU21 content term and the overshoot term to every step's loss (logged as ``motion``,
+    ``pu21`` and ``overshoot``); ``run.time_limit_s`` stops early with a checkpoint and
+    exported weights that ``--resume`` continues from."""
     config = tiny_config(
         tmp_path,
         data={"samples": 4, "crop": 16, "val_samples": 1, "static_fraction": 0.5},
-        loss={"motion": 0.5, "pu21": 2.0},
+        loss={"motion": 0.5, "pu21": 2.0, "overshoot": 3.0},
         run={"steps": 1000, "checkpoint_every": 1000, "val_every": 1000, "time_limit_s": 2.0},
     )
     settings = load_config(config)
@@ -194,8 +195,11 @@ def test_exact_motion_and_pu21_losses_and_time_limit(env, tmp_path):
         json.loads(line) for line in (tmp_path / "run" / "train.jsonl").read_text().splitlines()
     ]
     assert all(row["motion"] > 0 and row["pu21"] > 0 for row in rows)
+    assert all(row["overshoot"] >= 0 for row in rows) and any(row["overshoot"] > 0 for row in rows)
     assert all(
-        row["loss"] >= row["l1"] + 0.5 * row["motion"] + 2 * row["pu21"] - 1e-6 for row in rows
+        row["loss"]
+        >= row["l1"] + 0.5 * row["motion"] + 2 * row["pu21"] + 3 * row["overshoot"] - 1e-6
+        for row in rows
     )
     resumed = train(
         load_config(config, ["run.steps=" + str(result.step + 2)]), tmp_path / "run", resume=True

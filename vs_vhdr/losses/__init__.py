@@ -6,6 +6,7 @@ Each loss is a function plus an ``nn.Module``; inputs are ``B×C×T×H×W``. See
 from vs_vhdr.losses.combined import LAMBDAS, VHDRLoss, vhdr_loss
 from vs_vhdr.losses.l1 import L1Loss, l1_loss
 from vs_vhdr.losses.motion import motion_temporal_loss, warp_by_motion
+from vs_vhdr.losses.overshoot import OVERSHOOT_RATIO, overshoot_loss
 from vs_vhdr.losses.perceptual import DEFAULT_LAYERS, VGG16_LAYERS, VGG16Features, VGGLoss, vgg_loss
 from vs_vhdr.losses.pu21 import pu21_loss, pu21_luminance
 from vs_vhdr.losses.temporal import (
@@ -20,6 +21,7 @@ from vs_vhdr.losses.temporal import (
 __all__ = [
     "DEFAULT_LAYERS",
     "LAMBDAS",
+    "OVERSHOOT_RATIO",
     "TAU",
     "VGG16_LAYERS",
     "L1Loss",
@@ -31,6 +33,7 @@ __all__ = [
     "l1_loss",
     "long_term_loss",
     "motion_temporal_loss",
+    "overshoot_loss",
     "pu21_loss",
     "pu21_luminance",
     "short_term_loss",

@@ -60,6 +60,9 @@ class LossConfig:
     pu21: float = 0.0
     """Weight of the PU21 content loss (``vs_vhdr.losses.pu21``, beyond the paper): L1 of PU21
     luminance / 256, the units of the PU21-PSNR metric, which weigh highlights; 0 = off."""
+    overshoot: float = 0.0
+    """Weight of the overshoot loss (``vs_vhdr.losses.overshoot``, beyond the paper): log
+    luminance above 1.5× the truth's, which pulls guessed highlights below it; 0 = off."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,12 @@ def validate(config: TrainConfig) -> None:
             loss.pu21 >= 0 and math.isfinite(loss.pu21),
             "loss.pu21",
             loss.pu21,
+            "a number >= 0",
+        ),
+        (
+            loss.overshoot >= 0 and math.isfinite(loss.overshoot),
+            "loss.overshoot",
+            loss.overshoot,
             "a number >= 0",
         ),
         (o.lr > 0 and math.isfinite(o.lr), "optim.lr", o.lr, "a positive number"),

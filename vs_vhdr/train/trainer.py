@@ -30,6 +30,7 @@ from tqdm import tqdm
 from vs_vhdr.errors import InvalidArgumentError, OutputExistsError, VhdrError
 from vs_vhdr.io.atomic import write_text_atomic
 from vs_vhdr.losses.motion import motion_temporal_loss
+from vs_vhdr.losses.overshoot import overshoot_loss
 from vs_vhdr.losses.pu21 import pu21_loss
 from vs_vhdr.nets import prepare_input
 from vs_vhdr.train import checkpoint, distributed, validation
@@ -273,6 +274,9 @@ class _Run:
         if self.config.loss.pu21 > 0:
             terms["pu21"] = pu21_loss(output.float(), to_log(gt))
             terms["loss"] = terms["loss"] + self.config.loss.pu21 * terms["pu21"]
+        if self.config.loss.overshoot > 0:
+            terms["overshoot"] = overshoot_loss(output.float(), to_log(gt))
+            terms["loss"] = terms["loss"] + self.config.loss.overshoot * terms["overshoot"]
         loss = terms["loss"]
         if distributed.any_rank(self.ctx, not bool(torch.isfinite(loss).item())):
             raise TrainingDivergedError(
