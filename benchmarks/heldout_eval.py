@@ -48,6 +48,7 @@ from vs_vhdr.imaging.capture import CaptureSettings, capture
 from vs_vhdr.imaging.exposure import auto_exposure, expose, luminance
 from vs_vhdr.imaging.masks import make_mask, mask_settings
 from vs_vhdr.imaging.noise import noise_preset
+from vs_vhdr.losses.overshoot import OVERSHOOT_FLOOR
 from vs_vhdr.metrics import naive_reconstruct
 from vs_vhdr.metrics.colour import luminance as luminance64
 from vs_vhdr.metrics.figure import log_luminance_error
@@ -77,8 +78,6 @@ PATH_SEED = 7
 """Seed of every scene's panning path (static clips hold its first frame)."""
 MASK_SEEDS = {"lowfreq": 11, "uniform": 12}
 OVERSHOOT_FACTOR = 2.0
-OVERSHOOT_FLOOR = 5e-5
-"""Truth luminance below this (0.005 cd/m² with 1.0 at 100 cd/m², PU21's black) counts as it."""
 OVERSHOOT_LIMIT = 0.01
 """Largest overshoot fraction the issue accepts on a clip."""
 ERROR_RANGE = 2.0
