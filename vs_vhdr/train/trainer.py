@@ -262,20 +262,21 @@ class _Run:
         bf16 = self.config.run.precision == "bf16"
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             output = self.net(network_input)
-        terms = self.loss_fn(output.float(), to_log(gt))
+        prediction, target = output.float(), to_log(gt)
+        terms = self.loss_fn(prediction, target)
         if self.config.loss.motion > 0 and "motion" in batch:
             terms["motion"] = motion_temporal_loss(
-                output.float(),
-                to_log(gt),
+                prediction,
+                target,
                 batch["motion"].to(device, non_blocking=True),
                 batch["motion_valid"].to(device, non_blocking=True),
             )
             terms["loss"] = terms["loss"] + self.config.loss.motion * terms["motion"]
         if self.config.loss.pu21 > 0:
-            terms["pu21"] = pu21_loss(output.float(), to_log(gt))
+            terms["pu21"] = pu21_loss(prediction, target)
             terms["loss"] = terms["loss"] + self.config.loss.pu21 * terms["pu21"]
         if self.config.loss.overshoot > 0:
-            terms["overshoot"] = overshoot_loss(output.float(), to_log(gt))
+            terms["overshoot"] = overshoot_loss(prediction, target)
             terms["loss"] = terms["loss"] + self.config.loss.overshoot * terms["overshoot"]
         loss = terms["loss"]
         if distributed.any_rank(self.ctx, not bool(torch.isfinite(loss).item())):
