@@ -13,12 +13,13 @@ CASES = [(8, 4, n) for n in (1, 3, 7, 8, 9, 12, 13, 21, 40)] + [
 ]
 
 
-def test_starts_grid_plus_end_window() -> None:
-    assert WindowPlan(8, 4, 20).starts() == [0, 4, 8, 12]
-    assert WindowPlan(8, 4, 21).starts() == [0, 4, 8, 12, 13]
-    assert WindowPlan(8, 4, 8).starts() == [0]
-    assert WindowPlan(8, 4, 3).starts() == [0]
+def test_starts_grid_from_the_padding_plus_end_window() -> None:
+    assert WindowPlan(8, 4, 20).starts() == [-4, 0, 4, 8, 12, 16]
+    assert WindowPlan(8, 4, 21).starts() == [-4, 0, 4, 8, 12, 16, 17]
+    assert WindowPlan(8, 4, 8).starts() == [-4, 0, 4]
+    assert WindowPlan(8, 4, 3).starts() == [-4, -1]
     assert WindowPlan(8, 0, 20).starts() == [0, 8, 12]
+    assert WindowPlan(8, 6, 10).starts() == [-6, -4, -2, 0, 2, 4, 6, 8]
 
 
 @pytest.mark.parametrize(("window", "overlap", "num_frames"), CASES)
@@ -41,30 +42,48 @@ def test_every_frame_covered_and_weights_sum_to_one(
 
 
 @pytest.mark.parametrize(("window", "overlap", "num_frames"), CASES)
-def test_windows_hold_real_frames_unless_clip_is_short(
+def test_windows_read_consecutive_frames_and_mirror_at_the_edges(
     window: int, overlap: int, num_frames: int
 ) -> None:
     plan = WindowPlan(window, overlap, num_frames)
     for s in plan.starts():
         frames = plan.window_frames(s)
         assert len(frames) == window
-        if num_frames >= window:
-            assert frames == tuple(range(s, s + window))
+        if num_frames > overlap:  # the padding mirrors frames 1.. and ..N-2
+            expected = [
+                abs(i) if i < num_frames else 2 * (num_frames - 1) - i for i in range(s, s + window)
+            ]
+            assert frames == tuple(expected)
+
+
+def test_edge_frames_are_blended_like_middle_frames() -> None:
+    """Frame 0 and the last frame get the window positions and weights of any frame of their phase
+    on the grid: a still shot comes out the same at its ends as in its middle."""
+    plan = WindowPlan(8, 4, 40)
+
+    def positions(n: int) -> list[tuple[int, float]]:
+        return [(j, w) for _, j, w in plan.blend_weights(n)]
+
+    assert positions(0) == positions(4) == positions(36)
+    assert positions(1) == positions(5)
+    assert positions(39) == positions(35)
+    assert plan.window_frames(-4) == (4, 3, 2, 1, 0, 1, 2, 3)
+    assert plan.window_frames(36) == (36, 37, 38, 39, 38, 37, 36, 35)
+    assert WindowPlan(8, 4, 40, "replicate").window_frames(-4) == (0, 0, 0, 0, 0, 1, 2, 3)
 
 
 def test_context_on_both_sides_where_it_exists() -> None:
-    """Default half overlap: the windows of a frame span >= 3 frames each side (or to the edge)."""
+    """Default half overlap: the windows of a frame span >= 3 frames each side."""
     window, overlap, num_frames = 8, 4, 40
     plan = WindowPlan(window, overlap, num_frames)
     for n in range(num_frames):
         starts = plan.windows_for_frame(n)
         before = n - starts[0]
         after = starts[-1] + window - 1 - n
-        assert before >= min(n, overlap - 1), n
-        assert after >= min(num_frames - 1 - n, overlap - 1), n
-        # the dominant window sees >= 2 frames on each side, where they exist
+        assert before >= overlap - 1 and after >= overlap - 1, n
+        # the dominant window sees >= 2 frames on each side (mirrored ones at the clip's ends)
         s, j, _ = max(plan.blend_weights(n), key=lambda t: t[2])
-        assert min(j, window - 1 - j) >= min(2, n, num_frames - 1 - n), n
+        assert min(j, window - 1 - j) >= 2, n
 
 
 def test_blending_is_a_linear_cross_fade() -> None:
@@ -93,6 +112,8 @@ def test_short_clip_padding() -> None:
     assert WindowPlan(8, 4, 1).window_frames(0) == (0,) * 8
     assert WindowPlan(8, 4, 2).window_frames(0) == (0, 1, 0, 1, 0, 1, 0, 1)
     assert [pad_index(i, 4) for i in range(4, 10)] == [2, 1, 0, 1, 2, 3]
+    assert [pad_index(i, 4) for i in range(-6, 0)] == [0, 1, 2, 3, 2, 1]
+    assert [pad_index(i, 4, "replicate") for i in (-3, -1, 4, 9)] == [0, 0, 3, 3]
 
 
 @pytest.mark.parametrize(

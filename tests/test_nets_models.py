@@ -242,13 +242,44 @@ def test_pmunet_residual_bound_limits_the_learned_change() -> None:
     """However large the head's output, the result stays within ``residual_bound`` of the base."""
     for bound in (1.5, 4.0):
         model = create_model("pmunet", weights=False, residual_bound=bound)
-        assert model.spec.kwargs == {"residual_bound": bound}
+        assert model.spec.kwargs == {"residual_bound": bound, "time_padding": "zeros"}
         x = _input(model, 2, 16, 16)
         with torch.no_grad():
             base = model.conditioning.estimate(x).base
             model.head.bias.fill_(100.0)
             change = model(x) - base
         assert change.max() <= bound + 1e-4 and change.min() > bound - 1e-3
+
+
+def _learned_change_spread(time_padding: str) -> float:
+    """Largest difference between frames of the learned layers' change to a still 8-frame input.
+
+    The front end is held to its single-frame estimate (its own temporal fusion treats the
+    window's edge frames differently, by design); the head is random, as after training."""
+    torch.manual_seed(0)
+    model = create_model("pmunet", weights=False, time_padding=time_padding)
+    torch.nn.init.normal_(model.head.weight, std=0.5)
+    frame = _input(model, 1, 16, 16)
+    still = frame.expand(-1, -1, 8, -1, -1).contiguous()
+    with torch.no_grad():
+        single = model.conditioning.estimate(frame)
+        held = type(single)(*(part.expand(-1, -1, 8, -1, -1) for part in single))
+        model.conditioning.estimate = lambda x: held  # type: ignore[method-assign]
+        change = model(still) - held.base
+    return float((change - change[:, :, :1]).abs().max())
+
+
+def test_pmunet_replicate_time_padding_keeps_a_still_shot_still() -> None:
+    """With ``replicate`` a frame's position in the window does not change what the learned
+    layers do to a static shot; with ``zeros`` (black past the window's ends) it does."""
+    assert _learned_change_spread("replicate") < 1e-5
+    assert _learned_change_spread("zeros") > 1e-3
+
+
+@pytest.mark.parametrize("value", ["reflect", "", None, 0])
+def test_pmunet_rejects_bad_time_padding(value: object) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"PMUNet: time_padding=.*zeros, replicate"):
+        create_model("pmunet", weights=False, time_padding=value)
 
 
 @pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan"), True, "2"])

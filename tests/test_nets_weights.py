@@ -192,5 +192,22 @@ def test_pmunet_files_from_before_the_bound_was_recorded_load_at_1_5(tmp_path: P
         tmp_path / "old.safetensors",
         lambda tensors, record: record.update(kwargs={}),
     )
-    assert read_weights(tmp_path / "old.safetensors")[0].kwargs == {"residual_bound": 1.5}
+    old = {"residual_bound": 1.5, "time_padding": "zeros"}
+    assert read_weights(tmp_path / "old.safetensors")[0].kwargs == old
     assert create_model(tmp_path / "old.safetensors").residual_bound == 1.5
+
+
+def test_pmunet_records_its_time_padding(tmp_path: Path) -> None:
+    from vs_vhdr.nets.pmunet import PMUNet
+
+    save_weights(PMUNet(time_padding="replicate"), tmp_path / "rep.safetensors")
+    assert create_model(tmp_path / "rep.safetensors").time_padding == "replicate"
+    with pytest.raises(IncompatibleWeightsError, match="time_padding"):
+        load_weights(tmp_path / "rep.safetensors", PMUNet())
+    save_weights(PMUNet(residual_bound=2.0), tmp_path / "b2.safetensors")
+    _rewrite(  # a file from before time_padding was recorded
+        tmp_path / "b2.safetensors",
+        tmp_path / "b2-old.safetensors",
+        lambda tensors, record: record.update(kwargs={"residual_bound": 2.0}),
+    )
+    assert create_model(tmp_path / "b2-old.safetensors").time_padding == "zeros"

@@ -28,7 +28,8 @@ class EngineOptions:
         tile: spatial core size in pixels; 0 runs whole frames (no tiling).
         tile_margin: context pixels around each tile core; None means the model's receptive
             field. Smaller values are refused, since tiled output would then differ from untiled.
-        pad: edge padding of clips shorter than the window, ``reflect`` or ``replicate``.
+        pad: how the frames read past the clip's ends are filled, ``reflect`` or ``replicate``
+            (``vs_vhdr.engine.windows``).
         device: ``auto`` (first CUDA device if present, else CPU), ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto`` (fp16 on CUDA, fp32 on CPU), ``fp32``, ``bf16`` or ``fp16``. Reduced
             precision runs the network under autocast; the exp back to linear is always fp32.

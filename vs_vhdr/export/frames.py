@@ -4,9 +4,9 @@ Nuke's Inference node (and the frame-server route of the Nuke node) computes out
 from a single window of ``window`` frames: the window centred on ``n`` (``n`` at position
 ``window // 2``), shifted to stay inside the clip at its ends, and filled past the end of clips
 shorter than the window by the engine's edge padding. Its frames are then exactly the frames of
-an engine window (``vs_vhdr.engine.windows``), so the result equals
-``Reconstructor.reconstruct_window`` on them; the engine's own random access also blends the
-overlapping windows of ``n``, which a one-pass-per-frame host does not.
+a network window, so the result equals ``Reconstructor.reconstruct_window`` on them; the
+engine's own output (``vs_vhdr.engine.windows``) also blends the overlapping windows of ``n`` and
+pads the clip's ends by mirroring, which a one-pass-per-frame host does not.
 """
 
 from vs_vhdr.engine.windows import pad_index

@@ -14,6 +14,13 @@ B is a constructor argument, recorded in weights files; weights published before
 trained at B = 1.5 (×4.5), which limits the recovery of highlights clipped in every mask
 sample, where most of the error is (``benchmarks/error_by_luminance.py``, ``models/pmunet.md``).
 
+``time_padding`` (also recorded) is how the temporal convolutions see past the window's ends:
+``zeros`` (what weights published before it was an argument used) or ``replicate`` (the edge
+frame repeated). With ``replicate`` the learned layers treat a still scene alike at every
+position of the window (only the front end's own temporal fusion still sees fewer frames at the
+window's edges); with ``zeros`` the edge frames see black and their hallucinated highlights
+differ from the middle ones, which shows as flicker on static shots (``models/pmunet.md``).
+
 Cost: about 44 k multiply-adds (0.088 MFLOP) per pixel and frame in the learned layers, against
 C3DED-M's 0.63 MFLOP, plus the shared front end (``benchmarks/flops.py`` counts both).
 
@@ -24,6 +31,8 @@ Shape:
 """
 
 import math
+from functools import partial
+from typing import cast
 
 import torch
 from torch import nn
@@ -42,8 +51,21 @@ BOTTLENECK_TIME_DILATIONS = (1, 2, 4)
 """Temporal dilations of the 3×3×3 convolutions at 1/8 resolution (reach ±7 frames)."""
 RESIDUAL_BOUND = 1.5
 """Default largest change (log units) the learned layers may make to the base."""
+TIME_PADDINGS = ("zeros", "replicate")
+"""What the temporal convolutions read past the window's first and last frames."""
 SPATIAL_MULTIPLE = 8
 """Packing (×2) and two down-samplings (×2 each)."""
+
+
+class TimeReplicateConv3d(nn.Conv3d):
+    """A 3D convolution whose temporal padding repeats the edge frames (spatial padding: zeros)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×C×T×H×W`` → ``B×C'×T×H'×W'`` with T kept."""
+        t, h, w = cast(tuple[int, int, int], self.padding)
+        if t:
+            x = F.pad(x, (0, 0, 0, 0, t, t), mode="replicate")
+        return F.conv3d(x, self.weight, self.bias, self.stride, (0, h, w), self.dilation)
 
 
 def _conv(
@@ -53,18 +75,23 @@ def _conv(
     *,
     stride: tuple[int, int, int] = (1, 1, 1),
     dilation: tuple[int, int, int] = (1, 1, 1),
+    time_padding: str = "zeros",
 ) -> nn.Conv3d:
-    """A 3D convolution padded to keep T (and H, W at stride 1)."""
+    """A 3D convolution padded to keep T (and H, W at stride 1), in time by ``time_padding``."""
     t, h, w = ((k - 1) // 2 * d for k, d in zip(kernel, dilation))
     padding = (t, h, w)
-    return nn.Conv3d(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation)
+    kind = TimeReplicateConv3d if time_padding == "replicate" else nn.Conv3d
+    return kind(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation)
 
 
 class PMUNet(VhdrNet):
     """Packed-mosaic 3D U-Net; see the module doc. Registered as ``pmunet``."""
 
-    def __init__(self, *, residual_bound: float = RESIDUAL_BOUND) -> None:
-        """``residual_bound``: largest change (log units, > 0) the learned layers may make."""
+    def __init__(
+        self, *, residual_bound: float = RESIDUAL_BOUND, time_padding: str = "zeros"
+    ) -> None:
+        """``residual_bound``: largest change (log units, > 0) the learned layers may make;
+        ``time_padding``: ``zeros`` or ``replicate`` (see the module doc)."""
         super().__init__()
         if (
             isinstance(residual_bound, bool)
@@ -74,23 +101,29 @@ class PMUNet(VhdrNet):
             raise InvalidArgumentError(
                 f"PMUNet: residual_bound={residual_bound!r}; expected a positive number of log units"
             )
+        if time_padding not in TIME_PADDINGS:
+            raise InvalidArgumentError(
+                f"PMUNet: time_padding={time_padding!r}; expected one of {', '.join(TIME_PADDINGS)}"
+            )
         self.residual_bound = float(residual_bound)
+        self.time_padding = time_padding
         w1, w2, w3 = WIDTHS
+        conv = partial(_conv, time_padding=time_padding)
         self.conditioning = LogRatioConditioning()
         self.encode1 = nn.ModuleList(
-            [_conv(PACKED_CHANNELS, w1, (1, 3, 3)), _conv(w1, w1, (3, 3, 3))]
+            [conv(PACKED_CHANNELS, w1, (1, 3, 3)), conv(w1, w1, (3, 3, 3))]
         )
         self.encode2 = nn.ModuleList(
-            [_conv(w1, w2, (1, 3, 3), stride=(1, 2, 2)), _conv(w2, w2, (3, 3, 3))]
+            [conv(w1, w2, (1, 3, 3), stride=(1, 2, 2)), conv(w2, w2, (3, 3, 3))]
         )
         self.encode3 = nn.ModuleList(
-            [_conv(w2, w3, (1, 3, 3), stride=(1, 2, 2))]
-            + [_conv(w3, w3, (3, 3, 3), dilation=(d, 1, 1)) for d in BOTTLENECK_TIME_DILATIONS]
+            [conv(w2, w3, (1, 3, 3), stride=(1, 2, 2))]
+            + [conv(w3, w3, (3, 3, 3), dilation=(d, 1, 1)) for d in BOTTLENECK_TIME_DILATIONS]
         )
         self.up3 = nn.ConvTranspose3d(w3, w2, (1, 2, 2), stride=(1, 2, 2))
-        self.decode2 = _conv(w2, w2, (3, 3, 3))
+        self.decode2 = conv(w2, w2, (3, 3, 3))
         self.up2 = nn.ConvTranspose3d(w2, w1, (1, 2, 2), stride=(1, 2, 2))
-        self.decode1 = _conv(w1, w1, (3, 3, 3))
+        self.decode1 = conv(w1, w1, (3, 3, 3))
         self.head = nn.Conv3d(w1, 12, 1)
         start_at_zero(self.head)
         self.spec = ModelSpec(
@@ -100,7 +133,7 @@ class PMUNet(VhdrNet):
             in_channels=6,
             receptive_field=widen_receptive_field(self._packed_field()),
             spatial_multiple=SPATIAL_MULTIPLE,
-            kwargs={"residual_bound": self.residual_bound},
+            kwargs={"residual_bound": self.residual_bound, "time_padding": time_padding},
         )
 
     def _packed_field(self) -> tuple[int, int, int]:

@@ -43,7 +43,9 @@ SHIPPED_DIRS = (
     Path(vs_vhdr.__file__).resolve().parent.parent / "models",
 )
 """Where shipped weights are looked for: installed package data, then the source tree."""
-ARGUMENTS_BEFORE_RECORDED: dict[str, dict[str, Any]] = {"pmunet": {"residual_bound": 1.5}}
+ARGUMENTS_BEFORE_RECORDED: dict[str, dict[str, Any]] = {
+    "pmunet": {"residual_bound": 1.5, "time_padding": "zeros"}
+}
 """Constructor arguments an architecture gained after weights were published, with the value
 every older file was trained at; a record without them reads as having these values."""
 
