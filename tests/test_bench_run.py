@@ -40,9 +40,10 @@ def test_measured_modes_and_window_accounting(record: dict) -> None:
     modes = record["modes"]
     assert set(modes) == {"bare", "chunk", "overlap", "cli"}
     assert all(m["fps"] > 0 and m["rss_mib"] > 0 and m["gpu_mib"] == 0 for m in modes.values())
-    # 8 frames, window 4: chunk = windows 0, 4; overlap 2 = windows 0, 2, 4
+    # 8 frames, window 4: chunk = windows 0, 4; overlap 2 = windows -2, 0, 2, 4, 6 (the clip
+    # is padded by 2 mirrored frames at each end), 20 network frames for 8 output frames
     assert modes["chunk"]["net_per_out"] == 1.0 == modes["cli"]["net_per_out"]
-    assert modes["overlap"]["net_per_out"] == 1.5
+    assert modes["overlap"]["net_per_out"] == 2.5
     assert record["tile_flops_factor"] == 1.0
     # the engine spends most of its time in the forward; bare is all forward
     assert modes["bare"]["forward_share"] > 0.9
@@ -121,7 +122,8 @@ def test_chunk_quality_scores_both_modes_through_the_commands(tmp_path) -> None:
     chunk, default = (result["scores"][label] for label in chunk_quality.MODES)
     assert set(chunk) == set(default) and "temporal_error" in chunk
     assert "1.00 network frames per output" in result["notes"]["chunk (overlap 0)"]
-    assert "1.50 network frames per output" in result["notes"]["default (overlap 4)"]
+    # 16 frames, window 8, overlap 4: windows -4, 0, 4, 8, 12 = 40 network frames
+    assert "2.50 network frames per output" in result["notes"]["default (overlap 4)"]
     text = (tmp_path / "chunk_quality-default.md").read_text()
     untrained = any("no trained weights" in note for note in result["notes"].values())
     assert ("no trained weights" in text) == untrained
