@@ -203,7 +203,7 @@ def test_pmunet_records_its_time_padding(tmp_path: Path) -> None:
     save_weights(PMUNet(time_padding="replicate"), tmp_path / "rep.safetensors")
     assert create_model(tmp_path / "rep.safetensors").time_padding == "replicate"
     with pytest.raises(IncompatibleWeightsError, match="time_padding"):
-        load_weights(tmp_path / "rep.safetensors", PMUNet())
+        load_weights(tmp_path / "rep.safetensors", PMUNet(time_padding="zeros"))
     save_weights(PMUNet(residual_bound=2.0), tmp_path / "b2.safetensors")
     _rewrite(  # a file from before time_padding was recorded
         tmp_path / "b2.safetensors",

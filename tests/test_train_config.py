@@ -128,7 +128,7 @@ def test_model_arguments_build_the_network_and_take_init_tensors(tmp_path):
     model = build_model(config.model)
     assert model.residual_bound == 4.0 and model.spec.kwargs == {
         "residual_bound": 4.0,
-        "time_padding": "zeros",
+        "time_padding": "replicate",
     }
     assert model.spec.weights_loaded
     for (name, value), (_, expected) in zip(model.state_dict().items(), start.state_dict().items()):

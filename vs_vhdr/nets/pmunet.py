@@ -10,13 +10,13 @@ becomes 24 channels at half resolution. An encoder-decoder with two more ×2 dow
 are one 2×2 cell of 3 colours: the *residual*, added to the base in the log domain through
 ``B · tanh(r / B)`` with ``B = residual_bound``, so the learned part can move the base by at most
 B log units either way, and an untrained model (its head starts at zero) returns the base.
-B is a constructor argument, recorded in weights files; weights published before it was one were
-trained at B = 1.5 (×4.5), which limits the recovery of highlights clipped in every mask
+B is a constructor argument (default 2.0, ×7.4), recorded in weights files; weights published
+before it was one were trained at B = 1.5 (×4.5). The bound limits the recovery of highlights clipped in every mask
 sample, where most of the error is (``benchmarks/error_by_luminance.py``, ``models/pmunet.md``).
 
 ``time_padding`` (also recorded) is how the temporal convolutions see past the window's ends:
-``zeros`` (what weights published before it was an argument used) or ``replicate`` (the edge
-frame repeated). With ``replicate`` the learned layers treat a still scene alike at every
+``replicate`` (the edge frame repeated; the default) or ``zeros`` (what weights published before
+it was an argument used). With ``replicate`` the learned layers treat a still scene alike at every
 position of the window (only the front end's own temporal fusion still sees fewer frames at the
 window's edges); with ``zeros`` the edge frames see black and their hallucinated highlights
 differ from the middle ones, which shows as flicker on static shots (``models/pmunet.md``).
@@ -49,7 +49,7 @@ WIDTHS = (32, 64, 96)
 """Channels at 1/2, 1/4 and 1/8 of the input resolution."""
 BOTTLENECK_TIME_DILATIONS = (1, 2, 4)
 """Temporal dilations of the 3×3×3 convolutions at 1/8 resolution (reach ±7 frames)."""
-RESIDUAL_BOUND = 1.5
+RESIDUAL_BOUND = 2.0
 """Default largest change (log units) the learned layers may make to the base."""
 TIME_PADDINGS = ("zeros", "replicate")
 """What the temporal convolutions read past the window's first and last frames."""
@@ -88,7 +88,7 @@ class PMUNet(VhdrNet):
     """Packed-mosaic 3D U-Net; see the module doc. Registered as ``pmunet``."""
 
     def __init__(
-        self, *, residual_bound: float = RESIDUAL_BOUND, time_padding: str = "zeros"
+        self, *, residual_bound: float = RESIDUAL_BOUND, time_padding: str = "replicate"
     ) -> None:
         """``residual_bound``: largest change (log units, > 0) the learned layers may make;
         ``time_padding``: ``zeros`` or ``replicate`` (see the module doc)."""
