@@ -73,9 +73,9 @@ def _conv(
     c_out: int,
     kernel: tuple[int, int, int],
     *,
+    time_padding: str,
     stride: tuple[int, int, int] = (1, 1, 1),
     dilation: tuple[int, int, int] = (1, 1, 1),
-    time_padding: str = "zeros",
 ) -> nn.Conv3d:
     """A 3D convolution padded to keep T (and H, W at stride 1), in time by ``time_padding``."""
     t, h, w = ((k - 1) // 2 * d for k, d in zip(kernel, dilation))
